@@ -1,0 +1,445 @@
+//! One call's transitions. The [`Phone`](super::Phone) decides which session a message belongs
+//! to; the session decides what it means.
+
+use std::collections::VecDeque;
+
+use crate::call::ice::{IceBatcher, IceSend};
+use crate::call::inbox::Inbox;
+use crate::call::{CallError, CallInfo, CallState, Event, IceState, Output, Peer, PhoneConfig, RtcAction, RtcEvent};
+use crate::crypto::{CallKeyPair, PublicKey, Role, SecurityCode};
+use crate::ids::CallId;
+use crate::time::Millis;
+use crate::wire::signal::{CallMsg, CallSignal, EndReason, Media, SdpRole};
+
+/// What the glue is producing a local description for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Producing {
+    InitialOffer,
+    InitialAnswer,
+    RestartOffer,
+    RestartAnswer,
+}
+
+#[derive(Debug, Default)]
+struct Timers {
+    ring: Option<Millis>,
+    connect: Option<Millis>,
+    restart: Option<Millis>,
+    give_up: Option<Millis>,
+}
+
+/// The outputs of one session, in order.
+#[derive(Debug, Default)]
+pub(crate) struct Outbox(pub(crate) VecDeque<Output>);
+
+#[derive(Debug)]
+pub(crate) struct Session {
+    pub(crate) id: CallId,
+    pub(crate) peer: Peer,
+    pub(crate) role: Role,
+    pub(crate) media: Media,
+    pub(crate) state: CallState,
+    /// Our per-call key, until the agreement consumes it.
+    keys: Option<CallKeyPair>,
+    /// The peer's per-call key (callee: from the invite, until accept).
+    peer_dh: Option<PublicKey>,
+    /// Our per-call public key (callee: sent in the offer).
+    own_dh: Option<PublicKey>,
+    security_code: Option<SecurityCode>,
+    prepared: bool,
+    out_seq: u32,
+    inbox: Inbox,
+    ice: IceBatcher,
+    producing: Option<Producing>,
+    generation: u32,
+    restarts: u32,
+    timers: Timers,
+    identity: PublicKey,
+}
+
+impl Session {
+    /// An outgoing call: sends the invitation and starts ringing.
+    pub(crate) fn outgoing(
+        now: Millis,
+        config: &PhoneConfig,
+        identity: PublicKey,
+        id: CallId,
+        peer: Peer,
+        media: Media,
+        keys: CallKeyPair,
+        out: &mut Outbox,
+    ) -> Self {
+        let mut session = Self::new(identity, id, peer, Role::Caller, media, CallState::RingingOutgoing, Inbox::default());
+        let lifetime_ms = u32::try_from(config.ring_lifetime.0).unwrap_or(u32::MAX);
+        session.send(out, CallMsg::Invite { media, encryption: true, dh_pk: keys.public(), lifetime_ms });
+        session.keys = Some(keys);
+        session.timers.ring = Some(now + config.ring_lifetime);
+        session.emit_state(out);
+        session
+    }
+
+    /// An incoming call that rings until `ring_until`.
+    pub(crate) fn incoming(
+        identity: PublicKey,
+        id: CallId,
+        peer: Peer,
+        media: Media,
+        peer_dh: PublicKey,
+        ring_until: Millis,
+        out: &mut Outbox,
+    ) -> Self {
+        // The invitation was the caller's message 0.
+        let mut session =
+            Self::new(identity, id, peer, Role::Callee, media, CallState::RingingIncoming, Inbox::starting_at(1));
+        session.peer_dh = Some(peer_dh);
+        session.timers.ring = Some(ring_until);
+        session.emit_state(out);
+        session
+    }
+
+    fn new(identity: PublicKey, id: CallId, peer: Peer, role: Role, media: Media, state: CallState, inbox: Inbox) -> Self {
+        Self {
+            id,
+            peer,
+            role,
+            media,
+            state,
+            keys: None,
+            peer_dh: None,
+            own_dh: None,
+            security_code: None,
+            prepared: false,
+            out_seq: 0,
+            inbox,
+            ice: IceBatcher::default(),
+            producing: None,
+            generation: 0,
+            restarts: 0,
+            timers: Timers::default(),
+            identity,
+        }
+    }
+
+    pub(crate) fn info(&self) -> CallInfo {
+        CallInfo { call_id: self.id, peer: self.peer.id.clone(), role: self.role, media: self.media, state: self.state }
+    }
+
+    pub(crate) fn security_code(&self) -> Option<SecurityCode> {
+        self.security_code
+    }
+
+    fn emit_state(&self, out: &mut Outbox) {
+        out.0.push_back(Output::Event(Event::State(self.info())));
+    }
+
+    fn send(&mut self, out: &mut Outbox, msg: CallMsg) {
+        let signal = CallSignal { call_id: self.id, seq: self.out_seq, msg };
+        self.out_seq += 1;
+        out.0.push_back(Output::Send { to: self.peer.id.clone(), signal });
+    }
+
+    fn rtc(&self, out: &mut Outbox, action: RtcAction) {
+        out.0.push_back(Output::Rtc { call_id: self.id, action });
+    }
+
+    fn set_state(&mut self, out: &mut Outbox, state: CallState) {
+        if self.state != state {
+            self.state = state;
+            self.emit_state(out);
+        }
+    }
+
+    /// Ends the call: tells the peer `notify` (if any), closes media, reports the reason.
+    pub(crate) fn end(&mut self, out: &mut Outbox, reason: EndReason, notify: Option<CallMsg>) {
+        if self.state.is_ended() {
+            return;
+        }
+        if let Some(msg) = notify {
+            self.send(out, msg);
+        }
+        if self.prepared {
+            self.rtc(out, RtcAction::Close);
+        }
+        self.timers = Timers::default();
+        self.keys = None;
+        self.set_state(out, CallState::Ended(reason));
+    }
+
+    fn hang_up(&mut self, out: &mut Outbox, reason: EndReason) {
+        self.end(out, reason, Some(CallMsg::Hangup { reason }));
+    }
+
+    fn unexpected(&self, got: &'static str) -> CallError {
+        CallError::Unexpected { state: self.state, got }
+    }
+
+    /// Agrees on media keys with the peer's call key and asks the glue to prepare.
+    /// Returns false (and ends the call as `invalid`) when the peer's key is unusable.
+    fn prepare(&mut self, out: &mut Outbox, peer_dh: &PublicKey) -> bool {
+        let keys = self.keys.take().expect("own call key exists until the one agreement");
+        match keys.agree(&self.id, self.role, peer_dh) {
+            Ok(secret) => {
+                let code = secret.security_code(&self.identity, &self.peer.identity);
+                self.security_code = Some(code);
+                self.prepared = true;
+                self.rtc(out, RtcAction::Prepare { role: self.role, media: self.media, secret, security_code: code });
+                true
+            }
+            Err(_) => {
+                self.hang_up(out, EndReason::Invalid);
+                false
+            }
+        }
+    }
+
+    // ---- commands ----
+
+    pub(crate) fn accept(&mut self, now: Millis, config: &PhoneConfig, media: Media, keys: CallKeyPair, out: &mut Outbox) -> Result<(), CallError> {
+        if self.state != CallState::RingingIncoming {
+            return Err(self.unexpected("accept"));
+        }
+        self.media = media;
+        self.own_dh = Some(keys.public());
+        self.keys = Some(keys);
+        let peer_dh = self.peer_dh.take().expect("incoming sessions hold the invitation's key");
+        self.timers.ring = None;
+        self.set_state(out, CallState::Connecting);
+        if self.prepare(out, &peer_dh) {
+            self.timers.connect = Some(now + config.connect_timeout);
+            self.producing = Some(Producing::InitialOffer);
+            self.rtc(out, RtcAction::CreateOffer { ice_restart: false });
+        }
+        Ok(())
+    }
+
+    pub(crate) fn decline(&mut self, out: &mut Outbox) -> Result<(), CallError> {
+        if self.state != CallState::RingingIncoming {
+            return Err(self.unexpected("decline"));
+        }
+        self.end(out, EndReason::Rejected, Some(CallMsg::Reject));
+        Ok(())
+    }
+
+    pub(crate) fn hangup(&mut self, out: &mut Outbox) {
+        if self.state == CallState::RingingIncoming {
+            self.end(out, EndReason::Rejected, Some(CallMsg::Reject));
+        } else {
+            self.hang_up(out, EndReason::LocalHangup);
+        }
+    }
+
+    pub(crate) fn set_media(&mut self, out: &mut Outbox, audio: bool, video: bool, screen: bool) -> Result<(), CallError> {
+        if self.state.is_ended() || self.state == CallState::RingingIncoming {
+            return Err(self.unexpected("set_media"));
+        }
+        self.send(out, CallMsg::Media { audio, video, screen });
+        Ok(())
+    }
+
+    // ---- peer messages ----
+
+    pub(crate) fn handle_signal(&mut self, now: Millis, config: &PhoneConfig, seq: u32, msg: CallMsg, out: &mut Outbox) -> Result<(), CallError> {
+        let mut result = Ok(());
+        for msg in self.inbox.accept(now, config.gap_wait, seq, msg) {
+            let r = self.handle_ordered(now, config, msg, out);
+            result = result.and(r);
+        }
+        result
+    }
+
+    fn handle_ordered(&mut self, now: Millis, config: &PhoneConfig, msg: CallMsg, out: &mut Outbox) -> Result<(), CallError> {
+        if self.state.is_ended() {
+            return Ok(());
+        }
+        match (self.role, msg) {
+            (_, CallMsg::Hangup { reason }) => self.end(out, reason.as_seen_by_peer(), None),
+            (Role::Caller, CallMsg::Reject) if self.state == CallState::RingingOutgoing => {
+                self.end(out, EndReason::Rejected, None);
+            }
+            (Role::Caller, CallMsg::Busy) if self.state == CallState::RingingOutgoing => {
+                self.end(out, EndReason::Busy, None);
+            }
+            (Role::Caller, CallMsg::Offer { media, sdp, candidates, dh_pk }) if self.state == CallState::RingingOutgoing => {
+                self.media = media;
+                self.timers.ring = None;
+                self.set_state(out, CallState::Connecting);
+                if self.prepare(out, &dh_pk) {
+                    self.timers.connect = Some(now + config.connect_timeout);
+                    self.producing = Some(Producing::InitialAnswer);
+                    self.rtc(out, RtcAction::ApplyOffer { sdp });
+                    if !candidates.is_empty() {
+                        self.rtc(out, RtcAction::AddCandidates(candidates));
+                    }
+                }
+            }
+            (Role::Callee, CallMsg::Answer { sdp, candidates }) if self.state == CallState::Connecting && self.prepared => {
+                self.rtc(out, RtcAction::ApplyAnswer { sdp });
+                if !candidates.is_empty() {
+                    self.rtc(out, RtcAction::AddCandidates(candidates));
+                }
+            }
+            (_, CallMsg::Candidates { candidates, .. }) if self.prepared => {
+                if !candidates.is_empty() {
+                    self.rtc(out, RtcAction::AddCandidates(candidates));
+                }
+            }
+            (Role::Caller, CallMsg::Renegotiate { generation, sdp, role: SdpRole::Offer }) if self.prepared => {
+                self.generation = generation;
+                self.producing = Some(Producing::RestartAnswer);
+                self.ice.restart();
+                self.rtc(out, RtcAction::ApplyOffer { sdp });
+            }
+            (Role::Callee, CallMsg::Renegotiate { generation, sdp, role: SdpRole::Answer })
+                if self.prepared && generation == self.generation =>
+            {
+                self.rtc(out, RtcAction::ApplyAnswer { sdp });
+            }
+            (_, CallMsg::Media { audio, video, screen }) => {
+                out.0.push_back(Output::Event(Event::PeerMedia { call_id: self.id, audio, video, screen }));
+            }
+            (_, msg) => return Err(self.unexpected(msg.kind())),
+        }
+        Ok(())
+    }
+
+    // ---- WebRTC results ----
+
+    pub(crate) fn handle_rtc(&mut self, now: Millis, config: &PhoneConfig, event: RtcEvent, out: &mut Outbox) -> Result<(), CallError> {
+        if self.state.is_ended() {
+            return Ok(());
+        }
+        match event {
+            RtcEvent::LocalDescription { sdp } => {
+                let producing = self.producing.take().ok_or_else(|| self.unexpected("local_description"))?;
+                match producing {
+                    Producing::InitialOffer | Producing::InitialAnswer => {
+                        let send = self.ice.hold_description(now, config.ice_wait, sdp);
+                        self.ice_send(out, send);
+                    }
+                    Producing::RestartOffer => {
+                        let generation = self.generation;
+                        self.send(out, CallMsg::Renegotiate { generation, sdp, role: SdpRole::Offer });
+                    }
+                    Producing::RestartAnswer => {
+                        let generation = self.generation;
+                        self.send(out, CallMsg::Renegotiate { generation, sdp, role: SdpRole::Answer });
+                    }
+                }
+            }
+            RtcEvent::LocalCandidate(candidate) => self.ice.candidate(now, config.candidate_batch, candidate),
+            RtcEvent::GatheringComplete => {
+                let send = self.ice.gathering_complete();
+                self.ice_send(out, send);
+            }
+            RtcEvent::Ice(state) => self.handle_ice(now, config, state, out),
+            RtcEvent::MediaFailed => self.hang_up(out, EndReason::MediaFailed),
+            RtcEvent::SendFailed => self.end(out, EndReason::SignallingFailed, None),
+        }
+        Ok(())
+    }
+
+    fn ice_send(&mut self, out: &mut Outbox, send: Option<IceSend>) {
+        match send {
+            None => {}
+            Some(IceSend::Candidates { candidates, done }) => self.send(out, CallMsg::Candidates { candidates, done }),
+            Some(IceSend::Description { sdp, candidates }) => {
+                let msg = match self.role {
+                    Role::Callee => CallMsg::Offer {
+                        media: self.media,
+                        sdp,
+                        candidates,
+                        dh_pk: self.own_dh_public(),
+                    },
+                    Role::Caller => CallMsg::Answer { sdp, candidates },
+                };
+                self.send(out, msg);
+            }
+        }
+    }
+
+    fn own_dh_public(&self) -> PublicKey {
+        self.own_dh.expect("the callee keeps its call key's public half for the offer")
+    }
+
+    fn handle_ice(&mut self, now: Millis, config: &PhoneConfig, state: IceState, out: &mut Outbox) {
+        match state {
+            IceState::Connected | IceState::Completed => {
+                self.timers.connect = None;
+                self.timers.restart = None;
+                self.timers.give_up = None;
+                self.restarts = 0;
+                self.set_state(out, CallState::Connected);
+            }
+            IceState::Disconnected | IceState::Failed
+                if matches!(self.state, CallState::Connected | CallState::Reconnecting) =>
+            {
+                self.set_state(out, CallState::Reconnecting);
+                self.timers.give_up.get_or_insert(now + config.give_up_after);
+                // Only the original offerer (the callee) restarts; the caller answers.
+                if self.role == Role::Callee {
+                    let at = if state == IceState::Failed { now } else { now + config.restart_after };
+                    self.timers.restart = Some(self.timers.restart.map_or(at, |t| t.min(at)));
+                }
+            }
+            // Before the first connection, `failed` may only mean the answer is late
+            // (research: SimpleX ignores it until the connect timeout); the timeout decides.
+            _ => {}
+        }
+    }
+
+    // ---- time ----
+
+    pub(crate) fn deadline(&self) -> Option<Millis> {
+        [
+            self.timers.ring,
+            self.timers.connect,
+            self.timers.restart,
+            self.timers.give_up,
+            self.inbox.deadline(),
+            self.ice.deadline(),
+        ]
+        .into_iter()
+        .flatten()
+        .min()
+    }
+
+    pub(crate) fn handle_timeout(&mut self, now: Millis, config: &PhoneConfig, out: &mut Outbox) {
+        let due = |t: Option<Millis>| t.is_some_and(|t| t <= now);
+        if due(self.timers.ring) {
+            self.timers.ring = None;
+            match self.role {
+                Role::Caller => self.hang_up(out, EndReason::RingTimeout),
+                // The caller's own ring timer ends its side; nothing to send.
+                Role::Callee => self.end(out, EndReason::RingTimeout, None),
+            }
+        }
+        if due(self.timers.connect) {
+            self.timers.connect = None;
+            self.hang_up(out, EndReason::ConnectTimeout);
+        }
+        if due(self.timers.give_up) {
+            self.timers.give_up = None;
+            self.hang_up(out, EndReason::IceFailed);
+        }
+        if due(self.timers.restart) {
+            self.timers.restart = None;
+            if self.restarts < config.max_restarts && self.producing.is_none() {
+                self.restarts += 1;
+                self.generation += 1;
+                self.producing = Some(Producing::RestartOffer);
+                self.ice.restart();
+                self.rtc(out, RtcAction::CreateOffer { ice_restart: true });
+                self.timers.restart = Some(now + config.restart_after);
+            }
+        }
+        if self.state.is_ended() {
+            return;
+        }
+        for msg in self.inbox.expire(now, config.gap_wait) {
+            // Errors here are stale or misplaced messages; the call is unaffected.
+            let _ = self.handle_ordered(now, config, msg, out);
+        }
+        let send = self.ice.expire(now, config.candidate_batch);
+        self.ice_send(out, send);
+    }
+}
