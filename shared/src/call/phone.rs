@@ -17,6 +17,15 @@ use crate::wire::signal::{CallMsg, CallSignal, Media};
 const TOMBSTONE_TTL: Duration = Duration::secs(300);
 const MAX_TOMBSTONES: usize = 256;
 
+/// A call id this phone is done with.
+#[derive(Debug)]
+struct Tombstone {
+    call_id: CallId,
+    until: Millis,
+    /// Its hang-up came before its invitation: the invitation still shows once, as missed.
+    cancelled_before_invite: bool,
+}
+
 /// One device's calling. See the [module docs](crate::call) for the drive loop.
 #[derive(Debug)]
 pub struct Phone<R> {
@@ -24,7 +33,7 @@ pub struct Phone<R> {
     identity: PublicKey,
     rng: R,
     call: Option<Session>,
-    tombstones: VecDeque<(CallId, Millis)>,
+    tombstones: VecDeque<Tombstone>,
     out: Outbox,
 }
 
@@ -122,7 +131,12 @@ impl<R: CryptoRng> Phone<R> {
             }
             return call.handle_signal(now, &self.config, seq, msg, &mut self.out);
         }
-        if self.is_tombstoned(call_id) {
+        if let Some(stone) = self.tombstones.iter_mut().find(|t| t.call_id == call_id) {
+            if let (true, CallMsg::Invite { media, .. }) = (stone.cancelled_before_invite, &msg) {
+                stone.cancelled_before_invite = false;
+                let event = Event::Missed { call_id, peer: from.id, media: *media, busy: false };
+                self.out.0.push_back(Output::Event(event));
+            }
             return Ok(());
         }
         match msg {
@@ -133,6 +147,7 @@ impl<R: CryptoRng> Phone<R> {
             // A hang-up overtaking its invitation: remember it, so the invitation never rings.
             CallMsg::Hangup { .. } => {
                 self.tombstone(now, call_id);
+                self.tombstones.back_mut().expect("just pushed").cancelled_before_invite = true;
                 Ok(())
             }
             other => Err(CallError::UnknownCall { call_id, got: other.kind() }),
@@ -215,15 +230,11 @@ impl<R: CryptoRng> Phone<R> {
         if self.tombstones.len() == MAX_TOMBSTONES {
             self.tombstones.pop_front();
         }
-        self.tombstones.push_back((call_id, now + TOMBSTONE_TTL));
-    }
-
-    fn is_tombstoned(&self, call_id: CallId) -> bool {
-        self.tombstones.iter().any(|(id, _)| *id == call_id)
+        self.tombstones.push_back(Tombstone { call_id, until: now + TOMBSTONE_TTL, cancelled_before_invite: false });
     }
 
     fn forget_old_tombstones(&mut self, now: Millis) {
-        while self.tombstones.front().is_some_and(|(_, until)| *until <= now) {
+        while self.tombstones.front().is_some_and(|t| t.until <= now) {
             self.tombstones.pop_front();
         }
     }
