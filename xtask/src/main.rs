@@ -1,1 +1,62 @@
-fn main(){}
+//! `cargo xtask <command>`: everything a developer or CI needs, from a fresh machine.
+//!
+//! - `setup`: install what is missing (pinned versions; see `setup.rs`)
+//! - `run`:   set up, build the web app, start the shim, print the URL
+//! - `test`:  set up, build, run every test (unit, scenario, vectors, shim, fuzz smoke, browsers)
+//! - `bench [crypto|relay]`: benchmarks, printed as ratios against a baseline of the same run
+//! - `fuzz [seconds]`: every fuzz target for a bounded time
+
+mod bench;
+mod fuzz;
+mod setup;
+mod sh;
+mod test;
+mod web;
+
+use std::process::ExitCode;
+
+fn main() -> ExitCode {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let (command, rest) = args.split_first().map_or(("help", &[][..]), |(c, r)| (c.as_str(), r));
+    let result = match command {
+        "setup" => setup::all(setup::Need::Everything),
+        "run" => run(rest),
+        "test" => test::all(rest),
+        "bench" => bench::run(rest),
+        "fuzz" => fuzz::run(rest),
+        "build-web" => setup::all(setup::Need::WebBuild).and_then(|()| web::build()),
+        _ => {
+            eprintln!("usage: cargo xtask <setup|run|test|bench [crypto|relay]|fuzz [seconds]|build-web>");
+            return ExitCode::from(2);
+        }
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("xtask {command}: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+/// Builds the web app and runs the shim in the foreground, with its data in `target/sotto-data`.
+fn run(extra: &[String]) -> Result<(), String> {
+    setup::all(setup::Need::WebBuild)?;
+    web::build()?;
+    let root = sh::root();
+    let data = root.join("target/sotto-data");
+    std::fs::create_dir_all(&data).map_err(|e| format!("cannot create {}: {e}", data.display()))?;
+    let mut args = vec![
+        "run".into(),
+        "--release".into(),
+        "-p".into(),
+        "sotto-shim".into(),
+        "--".into(),
+        "--dist-dir".into(),
+        root.join("dist").display().to_string(),
+        "--data-dir".into(),
+        data.display().to_string(),
+    ];
+    args.extend(extra.iter().cloned());
+    sh::run("cargo", &args.iter().map(String::as_str).collect::<Vec<_>>())
+}

@@ -1,0 +1,321 @@
+//! The relay protocol's meaning (DESIGN §1), apart from sockets: requests in, replies and pushes
+//! out through each connection's bounded outbox.
+//!
+//! Delivery invariant: for each subscription, messages are pushed in queue order, each at most
+//! once; every message stored while a subscription exists reaches it. A send first commits,
+//! then locks the queue's subscription slot and pushes; a subscription locks the slot before it
+//! reads the backlog. Whichever comes second sees the other's work, and a gap in `seq` (two
+//! sends racing) is filled from the store.
+
+use std::collections::{HashMap, HashSet};
+use std::sync::{Arc, Mutex};
+
+use rand_core::Rng as _;
+use sotto_shared::wire::relay::{ClientMsg, ErrorCode, MsgId, Payload, RcvId, ReqId, ServerMsg, SndId};
+use tokio::sync::{mpsc, OwnedMutexGuard};
+use tokio_util::sync::CancellationToken;
+
+use crate::clock::Clock;
+use crate::metrics::Metrics;
+use crate::store::{QueueKey, Store, StoreError, StoredMsg};
+
+/// Limits a relay enforces.
+#[derive(Debug, Clone)]
+pub struct Limits {
+    /// Largest decoded payload.
+    pub max_payload_bytes: usize,
+    /// Pending messages per queue.
+    pub max_pending: u32,
+    /// Message lifetime.
+    pub message_ttl_ms: u64,
+}
+
+/// TURN settings.
+#[derive(Debug, Clone, Default)]
+pub struct Turn {
+    /// URLs handed out.
+    pub urls: Vec<String>,
+    /// Shared secret with coturn.
+    pub secret: Option<String>,
+    /// Credential lifetime in seconds.
+    pub ttl_s: u64,
+}
+
+/// One client connection as the relay sees it.
+#[derive(Debug)]
+pub struct Conn {
+    id: u64,
+    outbox: mpsc::Sender<ServerMsg>,
+    /// Cancelled when the client must be disconnected (it stopped reading).
+    pub kill: CancellationToken,
+    subscriptions: Mutex<HashSet<QueueKey>>,
+}
+
+impl Conn {
+    /// A connection whose messages go to `outbox`.
+    #[must_use]
+    pub fn new(id: u64, outbox: mpsc::Sender<ServerMsg>) -> Self {
+        Self { id, outbox, kill: CancellationToken::new(), subscriptions: Mutex::new(HashSet::new()) }
+    }
+
+    /// Queues a message for the client. A client whose outbox is full is too slow to read and
+    /// is disconnected rather than allowed to grow memory; its unacked messages stay stored.
+    pub fn push(&self, msg: ServerMsg, metrics: &Metrics) -> bool {
+        match self.outbox.try_send(msg) {
+            Ok(()) => true,
+            Err(mpsc::error::TrySendError::Full(_)) => {
+                if !self.kill.is_cancelled() {
+                    metrics.slow_disconnects.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                    tracing::info!(conn = self.id, "disconnecting a client that does not read");
+                }
+                self.kill.cancel();
+                false
+            }
+            Err(mpsc::error::TrySendError::Closed(_)) => false,
+        }
+    }
+
+    /// Queues a message, waiting up to [`BACKLOG_PATIENCE`] for room. Used for a subscription's
+    /// backlog, which may be larger than the outbox and is sent from the subscriber's own task,
+    /// so waiting slows down nobody else.
+    pub async fn push_waiting(&self, msg: ServerMsg, metrics: &Metrics) -> bool {
+        match self.outbox.send_timeout(msg, BACKLOG_PATIENCE).await {
+            Ok(()) => true,
+            Err(mpsc::error::SendTimeoutError::Timeout(msg)) => self.push(msg, metrics),
+            Err(mpsc::error::SendTimeoutError::Closed(_)) => false,
+        }
+    }
+}
+
+/// How long a subscriber's backlog may wait for it to read.
+pub(crate) const BACKLOG_PATIENCE: std::time::Duration = std::time::Duration::from_secs(10);
+
+#[derive(Debug)]
+struct Subscriber {
+    conn: Arc<Conn>,
+    rcv_id: RcvId,
+    /// Highest seq pushed to this subscription.
+    delivered: u64,
+}
+
+/// Whether pushing may wait for room in the subscriber's outbox.
+#[derive(Debug, Clone, Copy)]
+enum Patience {
+    Wait,
+    None,
+}
+
+type Slot = Arc<tokio::sync::Mutex<Option<Subscriber>>>;
+
+/// The relay: store, subscriptions, limits.
+pub struct Relay {
+    store: Arc<dyn Store>,
+    clock: Arc<dyn Clock>,
+    metrics: Arc<Metrics>,
+    limits: Limits,
+    turn: Turn,
+    slots: Mutex<HashMap<QueueKey, Slot>>,
+}
+
+impl std::fmt::Debug for Relay {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Relay").field("limits", &self.limits).finish_non_exhaustive()
+    }
+}
+
+fn store_error(e: &StoreError) -> (ErrorCode, &'static str) {
+    match e {
+        StoreError::UnknownQueue => (ErrorCode::UnknownQueue, "no such queue"),
+        StoreError::QueueFull => (ErrorCode::QueueFull, "the queue is full; the receiver must ack first"),
+        StoreError::Internal(_) => (ErrorCode::Internal, "the shim could not store this; try again"),
+    }
+}
+
+impl Relay {
+    /// A relay over `store`.
+    pub fn new(store: Arc<dyn Store>, clock: Arc<dyn Clock>, metrics: Arc<Metrics>, limits: Limits, turn: Turn) -> Self {
+        Self { store, clock, metrics, limits, turn, slots: Mutex::new(HashMap::new()) }
+    }
+
+    /// The error reply for `id`, counted.
+    pub fn error(&self, id: Option<ReqId>, code: ErrorCode, message: &str) -> ServerMsg {
+        self.metrics.error(code);
+        ServerMsg::Error { id, code, message: message.to_owned() }
+    }
+
+    /// Handles one request. Returns the reply, or `None` when it was already queued (a
+    /// subscription's `ok` must precede its pushes).
+    pub async fn handle(&self, conn: &Arc<Conn>, msg: ClientMsg) -> Option<ServerMsg> {
+        let id = msg.id();
+        let result = match msg {
+            ClientMsg::CreateQueue { id } => self.create_queue(id).await,
+            ClientMsg::Subscribe { id, rcv_id } => return self.subscribe(conn, id, rcv_id).await,
+            ClientMsg::Ack { id, rcv_id, msg_id } => self.ack(id, &rcv_id, msg_id).await,
+            ClientMsg::Send { id, snd_id, payload } => self.send(id, snd_id, payload).await,
+            ClientMsg::DeleteQueue { id, rcv_id } => self.delete_queue(conn, id, &rcv_id).await,
+            ClientMsg::TurnCredentials { id } => Ok(self.turn_credentials(id)),
+            ClientMsg::Ping { id } => Ok(ServerMsg::Pong { id }),
+        };
+        Some(result.unwrap_or_else(|e| {
+            let (code, message) = store_error(&e);
+            self.error(Some(id), code, message)
+        }))
+    }
+
+    async fn create_queue(&self, id: ReqId) -> Result<ServerMsg, StoreError> {
+        let mut rng = rand_core::UnwrapErr(getrandom::SysRng);
+        let rcv_id = RcvId::random(&mut rng);
+        let snd_id = SndId::random(&mut rng);
+        self.store.create_queue(QueueKey::of(&rcv_id), snd_id, self.clock.now_ms()).await?;
+        Ok(ServerMsg::QueueCreated { id, rcv_id, snd_id })
+    }
+
+    async fn subscribe(&self, conn: &Arc<Conn>, id: ReqId, rcv_id: RcvId) -> Option<ServerMsg> {
+        let queue = QueueKey::of(&rcv_id);
+        match self.store.queue_exists(queue).await {
+            Ok(true) => {}
+            Ok(false) => return Some(self.error(Some(id), ErrorCode::UnknownQueue, "no such queue")),
+            Err(e) => return Some(self.error(Some(id), store_error(&e).0, store_error(&e).1)),
+        }
+        let mut slot = self.lock_slot(queue).await;
+        if let Some(old) = slot.take().filter(|old| old.conn.id != conn.id) {
+            old.conn.subscriptions.lock().expect("not poisoned").remove(&queue);
+            old.conn.push(ServerMsg::SubscriptionEnded { rcv_id }, &self.metrics);
+        }
+        conn.subscriptions.lock().expect("not poisoned").insert(queue);
+        conn.push(ServerMsg::Ok { id }, &self.metrics);
+        let mut sub = Subscriber { conn: Arc::clone(conn), rcv_id, delivered: 0 };
+        self.catch_up(queue, &mut sub, Patience::Wait).await;
+        *slot = Some(sub);
+        None
+    }
+
+    /// Pushes everything after `sub.delivered` from the store.
+    async fn catch_up(&self, queue: QueueKey, sub: &mut Subscriber, patience: Patience) {
+        let min_ts = self.clock.now_ms().saturating_sub(self.limits.message_ttl_ms);
+        match self.store.backlog(queue, sub.delivered, min_ts, self.limits.max_pending).await {
+            Ok(backlog) => {
+                for msg in backlog.messages {
+                    self.push_message(sub, msg, patience).await;
+                }
+                sub.delivered = sub.delivered.max(backlog.head);
+            }
+            Err(e) => tracing::warn!(error = %e, "backlog unavailable; the client gets it on resubscribe"),
+        }
+    }
+
+    async fn push_message(&self, sub: &mut Subscriber, msg: StoredMsg, patience: Patience) {
+        sub.delivered = sub.delivered.max(msg.seq);
+        let push = ServerMsg::Message { rcv_id: sub.rcv_id, msg_id: msg.msg_id, ts: msg.ts, payload: Payload(msg.payload) };
+        let queued = match patience {
+            Patience::Wait => sub.conn.push_waiting(push, &self.metrics).await,
+            Patience::None => sub.conn.push(push, &self.metrics),
+        };
+        if queued {
+            self.metrics.delivered.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        }
+    }
+
+    async fn send(&self, id: ReqId, snd_id: SndId, payload: Payload) -> Result<ServerMsg, StoreError> {
+        if payload.0.len() > self.limits.max_payload_bytes {
+            let message = format!("payload of {} bytes exceeds {}", payload.0.len(), self.limits.max_payload_bytes);
+            return Ok(self.error(Some(id), ErrorCode::TooLarge, &message));
+        }
+        let mut raw = [0u8; 12];
+        rand_core::UnwrapErr(getrandom::SysRng).fill_bytes(&mut raw);
+        let msg_id = MsgId(sotto_shared::b64::encode(&raw));
+        let pushed = self.store.push(snd_id, msg_id, self.clock.now_ms(), payload.0, self.limits.max_pending).await?;
+        self.metrics.stored.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        let existing = self.slots.lock().expect("not poisoned").get(&pushed.queue).cloned();
+        if let Some(slot) = existing {
+            let mut guard = slot.lock().await;
+            if let Some(sub) = guard.as_mut().filter(|s| pushed.msg.seq > s.delivered) {
+                if pushed.msg.seq == sub.delivered + 1 {
+                    self.push_message(sub, pushed.msg, Patience::None).await;
+                } else {
+                    // Another client's task: never wait on this subscriber.
+                    self.catch_up(pushed.queue, sub, Patience::None).await;
+                }
+            }
+        }
+        Ok(ServerMsg::Ok { id })
+    }
+
+    async fn ack(&self, id: ReqId, rcv_id: &RcvId, msg_id: MsgId) -> Result<ServerMsg, StoreError> {
+        // Acking twice is fine: at-least-once delivery makes duplicates normal.
+        if self.store.ack(QueueKey::of(rcv_id), msg_id).await? {
+            self.metrics.acked.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        }
+        Ok(ServerMsg::Ok { id })
+    }
+
+    async fn delete_queue(&self, conn: &Arc<Conn>, id: ReqId, rcv_id: &RcvId) -> Result<ServerMsg, StoreError> {
+        let queue = QueueKey::of(rcv_id);
+        if !self.store.delete_queue(queue).await? {
+            return Err(StoreError::UnknownQueue);
+        }
+        let mut slot = self.lock_slot(queue).await;
+        if let Some(sub) = slot.take() {
+            sub.conn.subscriptions.lock().expect("not poisoned").remove(&queue);
+            if sub.conn.id != conn.id {
+                sub.conn.push(ServerMsg::SubscriptionEnded { rcv_id: *rcv_id }, &self.metrics);
+            }
+        }
+        self.slots.lock().expect("not poisoned").remove(&queue);
+        Ok(ServerMsg::Ok { id })
+    }
+
+    fn turn_credentials(&self, id: ReqId) -> ServerMsg {
+        let Some(secret) = &self.turn.secret else { return ServerMsg::IceServers { id, servers: Vec::new(), ttl_s: 0 } };
+        let servers = crate::turn::credentials(&self.turn.urls, secret, self.clock.now_ms() / 1000, self.turn.ttl_s);
+        ServerMsg::IceServers { id, servers, ttl_s: self.turn.ttl_s }
+    }
+
+    /// Forgets a closed connection's subscriptions.
+    pub async fn disconnect(&self, conn: &Arc<Conn>) {
+        let queues: Vec<QueueKey> = conn.subscriptions.lock().expect("not poisoned").drain().collect();
+        for queue in queues {
+            let existing = self.slots.lock().expect("not poisoned").get(&queue).cloned();
+            let Some(slot) = existing else { continue };
+            let mut guard = slot.lock().await;
+            if guard.as_ref().is_some_and(|s| s.conn.id == conn.id) {
+                *guard = None;
+                let mut slots = self.slots.lock().expect("not poisoned");
+                if slots.get(&queue).is_some_and(|s| Arc::ptr_eq(s, &slot)) {
+                    slots.remove(&queue);
+                }
+            }
+        }
+    }
+
+    /// Locks a queue's slot, creating it; retries if it was removed while waiting.
+    async fn lock_slot(&self, queue: QueueKey) -> OwnedMutexGuard<Option<Subscriber>> {
+        loop {
+            let slot = Arc::clone(self.slots.lock().expect("not poisoned").entry(queue).or_default());
+            let guard = Arc::clone(&slot).lock_owned().await;
+            if self.slots.lock().expect("not poisoned").get(&queue).is_some_and(|s| Arc::ptr_eq(s, &slot)) {
+                return guard;
+            }
+        }
+    }
+
+    /// Deletes expired messages; returns how many.
+    pub async fn sweep(&self) -> u64 {
+        let before = self.clock.now_ms().saturating_sub(self.limits.message_ttl_ms);
+        match self.store.expire(before).await {
+            Ok(n) => {
+                self.metrics.expired.fetch_add(n, std::sync::atomic::Ordering::Relaxed);
+                n
+            }
+            Err(e) => {
+                tracing::warn!(error = %e, "expiry sweep failed");
+                0
+            }
+        }
+    }
+
+    /// The store, for metrics and shutdown.
+    pub fn store(&self) -> &Arc<dyn Store> {
+        &self.store
+    }
+}

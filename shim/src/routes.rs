@@ -1,0 +1,112 @@
+//! Every route and layer in one place.
+
+use std::path::Path;
+
+use axum::extract::{State, WebSocketUpgrade};
+use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use axum::Router;
+use sha2::{Digest as _, Sha256};
+use sotto_shared::wire::relay::SUBPROTOCOL;
+use tower_http::services::{ServeDir, ServeFile};
+use tower_http::set_header::SetResponseHeaderLayer;
+
+use crate::AppState;
+
+pub(crate) fn router(state: AppState) -> Router {
+    let dist = state.config.dist_dir.clone();
+    let csp = content_security_policy(&dist);
+    let static_files = ServeDir::new(&dist).fallback(ServeFile::new(dist.join("index.html")));
+    Router::new()
+        .route("/ws", get(websocket))
+        .route("/healthz", get(healthz))
+        .route("/metrics", get(metrics))
+        .fallback_service(static_files)
+        .layer(SetResponseHeaderLayer::overriding(header::CONTENT_SECURITY_POLICY, csp))
+        .layer(SetResponseHeaderLayer::overriding(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY")))
+        .layer(SetResponseHeaderLayer::overriding(header::REFERRER_POLICY, HeaderValue::from_static("no-referrer")))
+        .layer(SetResponseHeaderLayer::overriding(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff")))
+        .layer(SetResponseHeaderLayer::overriding(
+            header::HeaderName::from_static("permissions-policy"),
+            HeaderValue::from_static("camera=(self), microphone=(self), display-capture=(self), speaker-selection=(self)"),
+        ))
+        .layer(SetResponseHeaderLayer::overriding(
+            header::HeaderName::from_static("cross-origin-opener-policy"),
+            HeaderValue::from_static("same-origin"),
+        ))
+        .with_state(state)
+}
+
+/// The CSP: our own scripts and wasm only. Trunk puts a small inline module script into
+/// index.html to start the wasm; instead of allowing inline scripts, we allow exactly those by
+/// their SHA-256, computed from the index.html being served.
+fn content_security_policy(dist: &Path) -> HeaderValue {
+    let index = std::fs::read_to_string(dist.join("index.html")).unwrap_or_default();
+    let hashes: String = inline_scripts(&index)
+        .map(|body| format!(" 'sha256-{}'", base64::Engine::encode(&base64::engine::general_purpose::STANDARD, Sha256::digest(body.as_bytes()))))
+        .collect();
+    let policy = format!(
+        "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'{hashes}; worker-src 'self'; \
+         connect-src 'self' https: wss:; img-src 'self' data: blob:; media-src 'self' blob: mediastream:; \
+         style-src 'self' 'unsafe-inline'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'; object-src 'none'"
+    );
+    HeaderValue::from_str(&policy).expect("the policy is ASCII")
+}
+
+/// Bodies of inline `<script>` elements (those without `src`).
+fn inline_scripts(html: &str) -> impl Iterator<Item = &str> {
+    html.split("<script").skip(1).filter_map(|rest| {
+        let open_end = rest.find('>')?;
+        if rest[..open_end].contains("src=") {
+            return None;
+        }
+        let body = &rest[open_end + 1..];
+        Some(&body[..body.find("</script>")?])
+    })
+}
+
+async fn healthz() -> &'static str {
+    "ok\n"
+}
+
+async fn metrics(State(state): State<AppState>) -> Response {
+    let queues = state.relay.store().queue_count().await.unwrap_or(0);
+    ([(header::CONTENT_TYPE, "text/plain; version=0.0.4")], state.metrics.render(queues)).into_response()
+}
+
+async fn websocket(State(state): State<AppState>, headers: HeaderMap, upgrade: WebSocketUpgrade) -> Response {
+    if !origin_allowed(&state.config.allowed_origins, &headers) {
+        return (StatusCode::FORBIDDEN, "this origin may not use the relay\n").into_response();
+    }
+    let max = state.config.max_frame_bytes;
+    upgrade
+        .protocols([SUBPROTOCOL])
+        .max_message_size(max)
+        .max_frame_size(max)
+        .on_upgrade(move |socket| crate::socket::run(socket, state))
+}
+
+/// Browsers always send `Origin` on WebSocket upgrades. Allowed: the configured origins, or by
+/// default the shim's own host. Clients without `Origin` are not browsers and cannot be
+/// tricked into using someone's session; they are allowed.
+fn origin_allowed(allowed: &[String], headers: &HeaderMap) -> bool {
+    let Some(origin) = headers.get(header::ORIGIN).and_then(|o| o.to_str().ok()) else { return true };
+    if !allowed.is_empty() {
+        return allowed.iter().any(|a| a.trim_end_matches('/').eq_ignore_ascii_case(origin));
+    }
+    let host = headers.get(header::HOST).and_then(|h| h.to_str().ok()).unwrap_or_default();
+    let origin_host = origin.split_once("://").map_or("", |(_, h)| h);
+    !host.is_empty() && origin_host.eq_ignore_ascii_case(host)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn finds_inline_scripts_only() {
+        let html = r#"<script src="/a.js"></script><script type="module">init('/x.wasm');</script>"#;
+        assert_eq!(inline_scripts(html).collect::<Vec<_>>(), ["init('/x.wasm');"]);
+    }
+}

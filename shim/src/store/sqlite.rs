@@ -1,0 +1,238 @@
+//! The embedded store: SQLite in WAL mode with `synchronous = FULL`, so a committed send
+//! survives a crash or power loss.
+//!
+//! One thread owns the connection. Requests queue up on a channel; the thread takes every
+//! request waiting, runs them in one transaction and commits once, so concurrent sends share
+//! one fsync (group commit) instead of paying one each.
+
+use std::path::Path;
+use std::sync::mpsc as std_mpsc;
+
+use rusqlite::{params, Connection, OptionalExtension as _, TransactionBehavior};
+use sotto_shared::wire::relay::{MsgId, SndId};
+use tokio::sync::oneshot;
+
+use super::{Backlog, BoxFuture, Pushed, QueueKey, Store, StoreError, StoredMsg};
+
+/// Requests taken into one transaction at most.
+const MAX_BATCH: usize = 512;
+
+type Reply<T> = oneshot::Sender<Result<T, StoreError>>;
+
+enum Op {
+    Create { queue: QueueKey, snd_id: SndId, now_ms: u64, reply: Reply<()> },
+    Exists { queue: QueueKey, reply: Reply<bool> },
+    Push { snd_id: SndId, msg_id: MsgId, ts: u64, payload: Vec<u8>, max_pending: u32, reply: Reply<Pushed> },
+    Backlog { queue: QueueKey, after_seq: u64, min_ts: u64, limit: u32, reply: Reply<Backlog> },
+    Ack { queue: QueueKey, msg_id: MsgId, reply: Reply<bool> },
+    Delete { queue: QueueKey, reply: Reply<bool> },
+    Expire { before_ts: u64, reply: Reply<u64> },
+    Count { reply: Reply<u64> },
+    Flush { reply: Reply<()> },
+}
+
+/// SQLite-backed [`Store`].
+#[derive(Debug)]
+pub struct SqliteStore {
+    ops: std_mpsc::Sender<Op>,
+}
+
+fn internal(e: rusqlite::Error) -> StoreError {
+    tracing::error!(error = %e, "sqlite");
+    StoreError::Internal(e.to_string())
+}
+
+impl SqliteStore {
+    /// Opens (or creates) the store in `dir`.
+    ///
+    /// # Errors
+    /// A message saying why the directory or database cannot be used.
+    pub fn open(dir: &Path) -> Result<Self, String> {
+        std::fs::create_dir_all(dir).map_err(|e| format!("cannot create data dir {}: {e}", dir.display()))?;
+        let path = dir.join("sotto.sqlite3");
+        let conn = Connection::open(&path).map_err(|e| format!("cannot open {}: {e}", path.display()))?;
+        conn.execute_batch(
+            "PRAGMA journal_mode = WAL;
+             PRAGMA synchronous = FULL;
+             PRAGMA foreign_keys = ON;
+             PRAGMA busy_timeout = 5000;
+             CREATE TABLE IF NOT EXISTS queues (
+                 queue BLOB PRIMARY KEY,           -- SHA-256(rcv_id); rcv_id itself is never stored
+                 snd_id BLOB NOT NULL UNIQUE,
+                 head INTEGER NOT NULL DEFAULT 0,  -- last seq assigned
+                 created_ms INTEGER NOT NULL
+             ) WITHOUT ROWID;
+             CREATE TABLE IF NOT EXISTS messages (
+                 queue BLOB NOT NULL REFERENCES queues(queue) ON DELETE CASCADE,
+                 seq INTEGER NOT NULL,
+                 msg_id TEXT NOT NULL,
+                 ts INTEGER NOT NULL,
+                 payload BLOB NOT NULL,
+                 PRIMARY KEY (queue, seq)
+             ) WITHOUT ROWID;
+             CREATE UNIQUE INDEX IF NOT EXISTS messages_by_id ON messages(queue, msg_id);
+             CREATE INDEX IF NOT EXISTS messages_by_ts ON messages(ts);",
+        )
+        .map_err(|e| format!("cannot initialise {}: {e}", path.display()))?;
+        // Check that the directory is writable now rather than at the first send.
+        conn.execute_batch("BEGIN IMMEDIATE; COMMIT;").map_err(|e| format!("{} is not writable: {e}", path.display()))?;
+
+        let (ops, rx) = std_mpsc::channel();
+        std::thread::Builder::new()
+            .name("sqlite-store".into())
+            .spawn(move || run(conn, &rx))
+            .map_err(|e| format!("cannot start the store thread: {e}"))?;
+        Ok(Self { ops })
+    }
+
+    fn call<T: Send + 'static>(&self, make: impl FnOnce(Reply<T>) -> Op) -> BoxFuture<'_, Result<T, StoreError>> {
+        let (tx, rx) = oneshot::channel();
+        let sent = self.ops.send(make(tx));
+        Box::pin(async move {
+            sent.map_err(|_| StoreError::Internal("store thread stopped".into()))?;
+            rx.await.map_err(|_| StoreError::Internal("store thread stopped".into()))?
+        })
+    }
+}
+
+impl Store for SqliteStore {
+    fn create_queue(&self, queue: QueueKey, snd_id: SndId, now_ms: u64) -> BoxFuture<'_, Result<(), StoreError>> {
+        self.call(|reply| Op::Create { queue, snd_id, now_ms, reply })
+    }
+    fn queue_exists(&self, queue: QueueKey) -> BoxFuture<'_, Result<bool, StoreError>> {
+        self.call(|reply| Op::Exists { queue, reply })
+    }
+    fn push(&self, snd_id: SndId, msg_id: MsgId, ts: u64, payload: Vec<u8>, max_pending: u32) -> BoxFuture<'_, Result<Pushed, StoreError>> {
+        self.call(|reply| Op::Push { snd_id, msg_id, ts, payload, max_pending, reply })
+    }
+    fn backlog(&self, queue: QueueKey, after_seq: u64, min_ts: u64, limit: u32) -> BoxFuture<'_, Result<Backlog, StoreError>> {
+        self.call(|reply| Op::Backlog { queue, after_seq, min_ts, limit, reply })
+    }
+    fn ack(&self, queue: QueueKey, msg_id: MsgId) -> BoxFuture<'_, Result<bool, StoreError>> {
+        self.call(|reply| Op::Ack { queue, msg_id, reply })
+    }
+    fn delete_queue(&self, queue: QueueKey) -> BoxFuture<'_, Result<bool, StoreError>> {
+        self.call(|reply| Op::Delete { queue, reply })
+    }
+    fn expire(&self, before_ts: u64) -> BoxFuture<'_, Result<u64, StoreError>> {
+        self.call(|reply| Op::Expire { before_ts, reply })
+    }
+    fn queue_count(&self) -> BoxFuture<'_, Result<u64, StoreError>> {
+        self.call(|reply| Op::Count { reply })
+    }
+    fn flush(&self) -> BoxFuture<'_, Result<(), StoreError>> {
+        self.call(|reply| Op::Flush { reply })
+    }
+}
+
+/// The store thread: batches waiting requests into one transaction.
+fn run(mut conn: Connection, rx: &std_mpsc::Receiver<Op>) {
+    while let Ok(first) = rx.recv() {
+        let mut batch = vec![first];
+        while batch.len() < MAX_BATCH {
+            match rx.try_recv() {
+                Ok(op) => batch.push(op),
+                Err(_) => break,
+            }
+        }
+        let wants_checkpoint = batch.iter().any(|op| matches!(op, Op::Flush { .. }));
+        let mut replies: Vec<Box<dyn FnOnce(Option<&StoreError>)>> = Vec::with_capacity(batch.len());
+        let outcome = (|| -> Result<(), rusqlite::Error> {
+            let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+            for op in batch {
+                replies.push(execute(&tx, op)?);
+            }
+            tx.commit()
+        })();
+        // Replies are sent only after the commit: `ok` means durable.
+        let mut failure = outcome.err().map(internal);
+        if wants_checkpoint && failure.is_none() {
+            // Fold the WAL into the main file so a stopped shim leaves one self-contained file.
+            failure = conn.execute_batch("PRAGMA wal_checkpoint(TRUNCATE);").err().map(internal);
+        }
+        for reply in replies {
+            reply(failure.as_ref());
+        }
+    }
+}
+
+/// Runs one request inside the batch transaction; returns how to answer once the commit is known.
+fn execute(tx: &rusqlite::Transaction<'_>, op: Op) -> Result<Box<dyn FnOnce(Option<&StoreError>)>, rusqlite::Error> {
+    fn answer<T: Send + 'static>(reply: Reply<T>, result: Result<T, StoreError>) -> Box<dyn FnOnce(Option<&StoreError>)> {
+        Box::new(move |failure| {
+            let _ = reply.send(match failure {
+                Some(e) => Err(e.clone()),
+                None => result,
+            });
+        })
+    }
+    Ok(match op {
+        Op::Create { queue, snd_id, now_ms, reply } => {
+            tx.execute("INSERT INTO queues (queue, snd_id, created_ms) VALUES (?1, ?2, ?3)", params![&queue.0[..], &snd_id.as_bytes()[..], now_ms as i64])?;
+            answer(reply, Ok(()))
+        }
+        Op::Exists { queue, reply } => {
+            let found = tx.query_row("SELECT 1 FROM queues WHERE queue = ?1", [&queue.0[..]], |_| Ok(())).optional()?;
+            answer(reply, Ok(found.is_some()))
+        }
+        Op::Push { snd_id, msg_id, ts, payload, max_pending, reply } => {
+            let row: Option<(Vec<u8>, i64)> = tx
+                .query_row("SELECT queue, head FROM queues WHERE snd_id = ?1", [&snd_id.as_bytes()[..]], |r| Ok((r.get(0)?, r.get(1)?)))
+                .optional()?;
+            let Some((queue, head)) = row else { return Ok(answer(reply, Err(StoreError::UnknownQueue))) };
+            let pending: i64 = tx.query_row("SELECT COUNT(*) FROM messages WHERE queue = ?1", [&queue], |r| r.get(0))?;
+            if pending >= i64::from(max_pending) {
+                return Ok(answer(reply, Err(StoreError::QueueFull)));
+            }
+            let seq = head + 1;
+            tx.execute(
+                "INSERT INTO messages (queue, seq, msg_id, ts, payload) VALUES (?1, ?2, ?3, ?4, ?5)",
+                params![&queue, seq, &msg_id.0, ts as i64, &payload],
+            )?;
+            tx.execute("UPDATE queues SET head = ?2 WHERE queue = ?1", params![&queue, seq])?;
+            let queue = QueueKey(queue.try_into().expect("queue keys are 32 bytes"));
+            let msg = StoredMsg { seq: seq as u64, msg_id, ts, payload };
+            answer(reply, Ok(Pushed { queue, msg }))
+        }
+        Op::Backlog { queue, after_seq, min_ts, limit, reply } => {
+            let head: Option<i64> =
+                tx.query_row("SELECT head FROM queues WHERE queue = ?1", [&queue.0[..]], |r| r.get(0)).optional()?;
+            let Some(head) = head else { return Ok(answer(reply, Err(StoreError::UnknownQueue))) };
+            let mut stmt = tx.prepare_cached(
+                "SELECT seq, msg_id, ts, payload FROM messages WHERE queue = ?1 AND seq > ?2 AND ts >= ?3 ORDER BY seq LIMIT ?4",
+            )?;
+            let messages = stmt
+                .query_map(params![&queue.0[..], after_seq as i64, min_ts as i64, limit], |r| {
+                    Ok(StoredMsg {
+                        seq: r.get::<_, i64>(0)? as u64,
+                        msg_id: MsgId(r.get(1)?),
+                        ts: r.get::<_, i64>(2)? as u64,
+                        payload: r.get(3)?,
+                    })
+                })?
+                .collect::<Result<Vec<_>, _>>()?;
+            answer(reply, Ok(Backlog { messages, head: head as u64 }))
+        }
+        Op::Ack { queue, msg_id, reply } => {
+            let exists = tx.query_row("SELECT 1 FROM queues WHERE queue = ?1", [&queue.0[..]], |_| Ok(())).optional()?;
+            if exists.is_none() {
+                return Ok(answer(reply, Err(StoreError::UnknownQueue)));
+            }
+            let n = tx.execute("DELETE FROM messages WHERE queue = ?1 AND msg_id = ?2", params![&queue.0[..], &msg_id.0])?;
+            answer(reply, Ok(n > 0))
+        }
+        Op::Delete { queue, reply } => {
+            let n = tx.execute("DELETE FROM queues WHERE queue = ?1", [&queue.0[..]])?;
+            answer(reply, Ok(n > 0))
+        }
+        Op::Expire { before_ts, reply } => {
+            let n = tx.execute("DELETE FROM messages WHERE ts < ?1", [before_ts as i64])?;
+            answer(reply, Ok(n as u64))
+        }
+        Op::Count { reply } => {
+            let n: i64 = tx.query_row("SELECT COUNT(*) FROM queues", [], |r| r.get(0))?;
+            answer(reply, Ok(n as u64))
+        }
+        Op::Flush { reply } => answer(reply, Ok(())),
+    })
+}

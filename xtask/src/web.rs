@@ -1,0 +1,42 @@
+//! Builds the web app with trunk (offline: it must use the pinned tools, never download) and
+//! reports the gzip sizes of the app and the frame worker.
+
+use std::io::Write as _;
+use std::path::Path;
+
+use flate2::Compression;
+use flate2::write::GzEncoder;
+
+use crate::sh;
+
+pub(crate) fn build() -> Result<(), String> {
+    sh::run("trunk", &["build", "--release", "--offline"])?;
+    print_sizes(&sh::root().join("dist"))
+}
+
+fn gzip_len(bytes: &[u8]) -> usize {
+    let mut gz = GzEncoder::new(Vec::new(), Compression::best());
+    gz.write_all(bytes).expect("writing to memory");
+    gz.finish().expect("writing to memory").len()
+}
+
+/// Sums wasm + js per bundle: files named `frame_worker*` are the worker, the rest the app.
+fn print_sizes(dist: &Path) -> Result<(), String> {
+    let entries = std::fs::read_dir(dist).map_err(|e| format!("cannot read {}: {e}", dist.display()))?;
+    let (mut app, mut worker) = ((0, 0), (0, 0));
+    for entry in entries.flatten() {
+        let name = entry.file_name().to_string_lossy().into_owned();
+        if !(name.ends_with(".wasm") || name.ends_with(".js")) {
+            continue;
+        }
+        let bytes = std::fs::read(entry.path()).map_err(|e| format!("cannot read {name}: {e}"))?;
+        let sizes = if name.starts_with("frame_worker") { &mut worker } else { &mut app };
+        sizes.0 += bytes.len();
+        sizes.1 += gzip_len(&bytes);
+    }
+    let kib = |n: usize| n as f64 / 1024.0;
+    println!("bundle sizes (wasm + js):");
+    println!("  app:    {:7.1} KiB, {:6.1} KiB gzip (goal ≤ 350)", kib(app.0), kib(app.1));
+    println!("  worker: {:7.1} KiB, {:6.1} KiB gzip (goal ≤ 80)", kib(worker.0), kib(worker.1));
+    Ok(())
+}
