@@ -1,0 +1,284 @@
+//! Real-browser test harness: a real shim (in-process, port 0, serving the built `dist/`),
+//! chromedriver, and one headless Chromium per person with its own fresh profile and fake
+//! camera and microphone. Each person is driven through the UI like a user would, and read
+//! back through `window.sottoDebug` (the JSON the app publishes for its debug panel).
+
+#![allow(missing_docs, unreachable_pub, missing_debug_implementations)]
+
+use std::net::{SocketAddr, TcpListener};
+use std::path::{Path, PathBuf};
+use std::os::unix::process::CommandExt as _;
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use fantoccini::wd::Capabilities;
+use fantoccini::{Client, ClientBuilder, Locator};
+use serde_json::{json, Value};
+use tokio::sync::oneshot;
+
+pub const CHROMIUM: &str = "/usr/bin/chromium";
+pub const CHROMEDRIVER: &str = "/usr/bin/chromedriver";
+
+/// The workspace root.
+pub fn root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).parent().expect("tests/ is in the workspace").to_path_buf()
+}
+
+/// Where screenshots go.
+pub fn screenshot_dir() -> PathBuf {
+    let dir = root().join("target/screenshots");
+    std::fs::create_dir_all(&dir).expect("target/ is writable");
+    dir
+}
+
+pub struct Shim {
+    pub addr: SocketAddr,
+    _data: tempfile::TempDir,
+    stop: Option<oneshot::Sender<()>>,
+}
+
+impl Shim {
+    pub async fn start() -> Self {
+        Self::start_with(|_| {}).await
+    }
+
+    pub async fn start_with(adjust: impl FnOnce(&mut sotto_shim::Config)) -> Self {
+        let dist = root().join("dist");
+        assert!(
+            dist.join("index.html").is_file() && dist.join("frame_worker_bg.wasm").is_file(),
+            "the web app is not built: run `cargo xtask test` (it builds dist/ before these tests)"
+        );
+        let data = tempfile::tempdir().unwrap();
+        let mut config = sotto_shim::Config::for_dirs(data.path().into(), dist);
+        adjust(&mut config);
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        let (stop, stopped) = oneshot::channel::<()>();
+        tokio::spawn(sotto_shim::serve(config, listener, async move {
+            let _ = stopped.await;
+        }));
+        Self { addr, _data: data, stop: Some(stop) }
+    }
+
+    pub fn url(&self) -> String {
+        format!("http://{}/", self.addr)
+    }
+}
+
+impl Drop for Shim {
+    fn drop(&mut self) {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+    }
+}
+
+/// A chromedriver process.
+pub struct Driver {
+    child: Child,
+    pub url: String,
+}
+
+impl Driver {
+    pub async fn start() -> Self {
+        assert!(Path::new(CHROMEDRIVER).exists(), "chromedriver missing: run `cargo xtask setup`");
+        let port = TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+        // Its own process group: on drop the whole group goes, browsers included, even when a
+        // test panicked before closing its sessions.
+        let child = Command::new(CHROMEDRIVER)
+            .arg(format!("--port={port}"))
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .process_group(0)
+            .spawn()
+            .expect("chromedriver starts");
+        let deadline = Instant::now() + Duration::from_secs(15);
+        while tokio::net::TcpStream::connect(("127.0.0.1", port)).await.is_err() {
+            assert!(Instant::now() < deadline, "chromedriver did not start");
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        Self { child, url: format!("http://127.0.0.1:{port}") }
+    }
+}
+
+impl Drop for Driver {
+    fn drop(&mut self) {
+        let group = format!("-{}", self.child.id());
+        let _ = Command::new("kill").args(["-KILL", "--", &group]).status();
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// One person: a headless Chromium with its own profile.
+pub struct Person {
+    pub name: String,
+    pub client: Client,
+    _profile: tempfile::TempDir,
+}
+
+impl Person {
+    pub async fn launch(driver: &Driver, name: &str) -> Self {
+        let profile = tempfile::tempdir().unwrap();
+        let args = [
+            "--headless=new",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-dev-shm-usage",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+            "--no-first-run",
+            "--use-fake-device-for-media-stream",
+            "--use-fake-ui-for-media-stream",
+            "--autoplay-policy=no-user-gesture-required",
+            "--window-size=1100,800",
+        ]
+        .iter()
+        .map(|a| (*a).to_owned())
+        .chain([format!("--user-data-dir={}", profile.path().display())])
+        .collect::<Vec<_>>();
+        let mut caps = Capabilities::new();
+        caps.insert("browserName".into(), json!("chrome"));
+        caps.insert("goog:chromeOptions".into(), json!({ "binary": CHROMIUM, "args": args }));
+        let client = ClientBuilder::new(hyper_util::client::legacy::connect::HttpConnector::new())
+            .capabilities(caps)
+            .connect(&driver.url)
+            .await
+            .expect("a Chromium session");
+        Self { name: name.to_owned(), client, _profile: profile }
+    }
+
+    pub async fn goto(&self, url: &str) {
+        self.client.goto(url).await.expect("navigation");
+    }
+
+    pub async fn click(&self, css: &str) {
+        self.wait_css(css).await.click().await.unwrap_or_else(|e| panic!("{}: click {css}: {e}", self.name));
+    }
+
+    pub async fn wait_css(&self, css: &str) -> fantoccini::elements::Element {
+        let deadline = Instant::now() + Duration::from_secs(20);
+        loop {
+            if let Ok(el) = self.client.find(Locator::Css(css)).await {
+                return el;
+            }
+            assert!(Instant::now() < deadline, "{}: {css} never appeared; debug: {}", self.name, self.debug().await);
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    }
+
+    pub async fn is_present(&self, css: &str) -> bool {
+        self.client.find(Locator::Css(css)).await.is_ok()
+    }
+
+    pub async fn js(&self, script: &str) -> Value {
+        self.client.execute(script, vec![]).await.unwrap_or_else(|e| panic!("{}: script failed: {e}", self.name))
+    }
+
+    /// The app's published state.
+    pub async fn debug(&self) -> Value {
+        let text = self.js("return window.sottoDebug || '{}'").await;
+        serde_json::from_str(text.as_str().unwrap_or("{}")).unwrap_or(Value::Null)
+    }
+
+    /// Waits until `check` holds on the published state.
+    pub async fn wait_until(&self, what: &str, timeout: Duration, check: impl Fn(&Value) -> bool) -> Value {
+        let deadline = Instant::now() + timeout;
+        loop {
+            let state = self.debug().await;
+            if check(&state) {
+                return state;
+            }
+            assert!(Instant::now() < deadline, "{}: {what} did not happen within {timeout:?}; state: {state}", self.name);
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    }
+
+    /// The call state name (`RINGING_INCOMING`, …) or `None`.
+    pub fn call_state(state: &Value) -> Option<String> {
+        state["call"]["state"]["state"].as_str().map(str::to_owned)
+    }
+
+    pub async fn wait_call_state(&self, expected: &str) -> Value {
+        self.wait_until(&format!("call state {expected}"), Duration::from_secs(30), |s| Self::call_state(s).as_deref() == Some(expected)).await
+    }
+
+    /// Waits for the call to end; returns the reason.
+    pub async fn wait_ended(&self, timeout: Duration) -> String {
+        let s = self.wait_until("the call to end", timeout, |s| s["call"].is_null() && !s["ended"].is_null()).await;
+        s["ended"]["reason"].as_str().unwrap_or_default().to_owned()
+    }
+
+    /// Opens the app and creates a profile.
+    pub async fn sign_up(&self, shim: &Shim, test_settings: &[(&str, &str)]) {
+        self.goto(&shim.url()).await;
+        if !test_settings.is_empty() {
+            for (k, v) in test_settings {
+                self.js(&format!("localStorage.setItem('sotto.test.{k}', '{v}')")).await;
+            }
+            self.client.refresh().await.unwrap();
+        }
+        self.wait_css("#name-input").await.send_keys(&self.name).await.unwrap();
+        self.click("#create-profile").await;
+        self.wait_until("online", Duration::from_secs(15), |s| s["status"] == "online").await;
+    }
+
+    pub async fn screenshot(&self, file: &str) -> PathBuf {
+        let png = self.client.screenshot().await.expect("screenshot");
+        let path = screenshot_dir().join(file);
+        std::fs::write(&path, png).unwrap();
+        path
+    }
+
+    pub async fn close(self) {
+        let _ = self.client.clone().close().await;
+    }
+}
+
+impl Drop for Person {
+    fn drop(&mut self) {
+        // Chromium's helper processes leave chromedriver's process group; find them by the
+        // profile directory only this person uses.
+        let _ = Command::new("pkill").args(["-KILL", "-f"]).arg(self._profile.path()).status();
+    }
+}
+
+/// `inviter` makes an invitation, `invitee` opens it and accepts; both then list each other.
+pub async fn befriend(inviter: &Person, invitee: &Person) {
+    inviter.click("#invite-button").await;
+    let link = inviter.wait_css("#invite-link").await.prop("value").await.unwrap().unwrap_or_default();
+    assert!(link.contains("#/invite/"), "{link}");
+    invitee.goto(&link).await;
+    invitee.click("#accept-invite").await;
+    let ready = |name: String| move |s: &Value| s["contacts"].as_array().is_some_and(|cs| cs.iter().any(|c| c["name"] == name.as_str() && c["ready"] == true));
+    inviter.wait_until(&format!("{} listed", invitee.name), Duration::from_secs(20), ready(invitee.name.clone())).await;
+    invitee.wait_until(&format!("{} listed", inviter.name), Duration::from_secs(20), ready(inviter.name.clone())).await;
+}
+
+/// `caller` presses the call button next to `callee`'s name.
+pub async fn call(caller: &Person, callee: &Person, video: bool) {
+    let button = if video { "call-video" } else { "call-audio" };
+    caller.click(&format!(".contact[data-name='{}'] .{button}", callee.name)).await;
+}
+
+/// Everyone connected with video both ways.
+pub async fn connected_video_call(caller: &Person, callee: &Person) {
+    call(caller, callee, true).await;
+    callee.wait_call_state("RINGING_INCOMING").await;
+    callee.click("#accept-video").await;
+    caller.wait_call_state("CONNECTED").await;
+    callee.wait_call_state("CONNECTED").await;
+}
+
+/// A numeric field of the published state.
+pub fn num(state: &Value, path: &[&str]) -> u64 {
+    path.iter().fold(state, |v, k| &v[*k]).as_u64().unwrap_or(0)
+}
+
+pub fn dropped(state: &Value) -> u64 {
+    ["dropped_not_ours", "dropped_unknown_key", "dropped_replayed", "dropped_forged", "dropped_unencryptable"]
+        .iter()
+        .map(|k| num(state, &["counters", k]))
+        .sum()
+}

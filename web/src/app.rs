@@ -1,0 +1,191 @@
+//! The root component: picks the screen from the engine's view.
+
+use std::rc::Rc;
+
+use sotto_shared::call::CallState;
+use sotto_shared::wire::signal::EndReason;
+use yew::prelude::*;
+
+use crate::browser::relay::Status;
+use crate::browser::{dom, media};
+use crate::components::call::{CallAction, CallScreen};
+use crate::components::contacts::ContactList;
+use crate::components::debug::DebugPanel;
+use crate::components::incoming::{IncomingBanner, OutgoingScreen};
+use crate::components::invite::{AcceptInvite, InvitePanel};
+use crate::components::onboarding::Onboarding;
+use crate::engine::Engine;
+
+fn reason_text(reason: EndReason) -> &'static str {
+    match reason {
+        EndReason::LocalHangup => "Call ended",
+        EndReason::RemoteHangup => "They ended the call",
+        EndReason::Rejected => "Call declined",
+        EndReason::Busy => "They are in another call",
+        EndReason::RingTimeout => "No answer",
+        EndReason::ConnectTimeout => "Could not connect",
+        EndReason::IceFailed => "The connection was lost",
+        EndReason::MediaFailed => "Camera, microphone or connection failed",
+        EndReason::SignallingFailed => "Could not reach them",
+        EndReason::Invalid => "The call was refused as invalid",
+    }
+}
+
+#[function_component(App)]
+pub fn app() -> Html {
+    let engine = use_memo((), |()| Engine::start());
+    let version = use_state(|| 0u64);
+    {
+        let (engine, version) = (Rc::clone(&engine), version.setter());
+        use_effect_with((), move |()| {
+            let counter = std::cell::Cell::new(0u64);
+            engine.set_on_change(move || {
+                counter.set(counter.get() + 1);
+                version.set(counter.get());
+            });
+        });
+    }
+    let view = engine.view();
+    let e = |f: fn(&Rc<Engine>)| {
+        let engine = Rc::clone(&engine);
+        Callback::from(move |()| f(&engine))
+    };
+
+    let Some(name) = view.name.clone() else {
+        let on_create = {
+            let engine = Rc::clone(&engine);
+            Callback::from(move |name: String| engine.create_profile(&name))
+        };
+        let on_import = {
+            let engine = Rc::clone(&engine);
+            Callback::from(move |file: web_sys::File| {
+                let engine = Rc::clone(&engine);
+                wasm_bindgen_futures::spawn_local(async move {
+                    match dom::read_file(file).await {
+                        Ok(text) => engine.import_profile(&text),
+                        Err(e) => web_sys::console::error_1(&e.into()),
+                    }
+                });
+            })
+        };
+        return html! {
+            <>
+                <Onboarding {on_create} {on_import} />
+                if let Some(notice) = &view.notice { <p class="notice" id="notice">{ notice }</p> }
+            </>
+        };
+    };
+
+    let status = match view.status {
+        Some(Status::Online) => html! { <span class="status online" id="status">{ "online" }</span> },
+        Some(Status::Connecting) | None => html! { <span class="status" id="status">{ "connecting…" }</span> },
+        Some(Status::Offline(ms)) => html! { <span class="status offline" id="status">{ format!("offline, retrying in {}s", ms.div_ceil(1000)) }</span> },
+    };
+    let on_call = {
+        let engine = Rc::clone(&engine);
+        Callback::from(move |(id, media): (String, sotto_shared::wire::signal::Media)| engine.call(&id, media))
+    };
+    let on_remove = {
+        let engine = Rc::clone(&engine);
+        Callback::from(move |id: String| engine.remove_contact(&id))
+    };
+    let on_copy = {
+        let (engine, link) = (Rc::clone(&engine), view.invite_link.clone().unwrap_or_default());
+        Callback::from(move |()| {
+            let (engine, link) = (Rc::clone(&engine), link.clone());
+            wasm_bindgen_futures::spawn_local(async move {
+                if dom::copy(&link).await {
+                    engine.dismiss_notice();
+                }
+            });
+        })
+    };
+    let on_action = {
+        let engine = Rc::clone(&engine);
+        Callback::from(move |a: CallAction| match a {
+            CallAction::Hangup => engine.hang_up(),
+            CallAction::ToggleMic => engine.toggle_mic(),
+            CallAction::ToggleCamera => engine.toggle_camera(),
+            CallAction::FlipCamera => engine.flip_camera(),
+            CallAction::Minimize => engine.toggle_minimized(),
+            CallAction::PickMic(id) => engine.pick_mic(id),
+            CallAction::PickCamera(id) => engine.pick_camera(id),
+            CallAction::PickSpeaker(id) => engine.pick_speaker(id),
+        })
+    };
+    let relay_only = {
+        let engine = Rc::clone(&engine);
+        Callback::from(move |e: Event| engine.set_relay_only(e.target_unchecked_into::<web_sys::HtmlInputElement>().checked()))
+    };
+    let call = view.call.clone();
+    let in_call = call.is_some();
+    let full_screen_call = call.as_ref().is_some_and(|c| !c.minimized && matches!(c.state, CallState::Connecting | CallState::Connected | CallState::Reconnecting));
+
+    html! {
+        <div class={classes!("app", full_screen_call.then_some("in-call"))}>
+            <header class="top">
+                <strong class="brand">{ "sotto" }</strong>
+                <span class="me" id="my-name">{ &name }</span>
+                { status }
+            </header>
+            if view.unsupported {
+                <p class="notice" id="unsupported">{ "This browser cannot encrypt calls (no RTCRtpScriptTransform), so it cannot make or take them. Use a current Chrome, Edge, Firefox or Safari." }</p>
+            }
+            if let Some(notice) = &view.notice {
+                <p class="notice" id="notice" onclick={e(|e| e.dismiss_notice()).reform(|_: MouseEvent| ())}>{ notice }</p>
+            }
+            if let Some(ended) = &view.ended {
+                <p class="notice ended" id="call-ended" data-reason={serde_json::to_value(ended.reason).ok().and_then(|v| v.as_str().map(str::to_owned))}
+                    onclick={e(|e| e.dismiss_notice()).reform(|_: MouseEvent| ())}>
+                    { format!("{} — {}", ended.peer_name, reason_text(ended.reason)) }
+                </p>
+            }
+            if let Some(invite) = &view.incoming_invite {
+                <AcceptInvite name={invite.name.clone()} on_accept={e(|e| e.accept_invite())} on_ignore={e(|e| e.ignore_invite())} />
+            }
+            if let Some(call) = &call {
+                if call.state == CallState::RingingIncoming {
+                    <IncomingBanner name={call.peer_name.clone()} media={call.media}
+                        on_accept={ { let engine = Rc::clone(&engine); Callback::from(move |m| engine.accept(m)) } }
+                        on_decline={e(|e| e.decline())} />
+                } else if call.state == CallState::RingingOutgoing {
+                    <OutgoingScreen name={call.peer_name.clone()} media={call.media} on_cancel={e(|e| e.hang_up())} />
+                } else {
+                    <CallScreen call={call.clone()} local={engine.local_stream()} remote={engine.remote_stream()}
+                        stats={view.stats.clone()} devices={view.devices.clone()} can_pick_speaker={media::can_pick_speaker()}
+                        on_action={on_action} />
+                }
+            }
+            <main class="home">
+                <div class="row">
+                    <button id="invite-button" onclick={e(|e| e.make_invite()).reform(|_: MouseEvent| ())}>{ "Invite someone" }</button>
+                </div>
+                if let Some(link) = &view.invite_link {
+                    <InvitePanel link={link.clone()} on_copy={on_copy} on_close={e(|e| e.close_invite())} />
+                }
+                <h2>{ "Contacts" }</h2>
+                <ContactList contacts={view.contacts.clone()} {in_call} {on_call} {on_remove} />
+                if !view.missed.is_empty() {
+                    <h2>{ "Missed calls" }</h2>
+                    <ul class="missed" id="missed-calls">
+                        { for view.missed.iter().rev().map(|m| html! {
+                            <li class="missed-call">{ format!("{} ({}){}", m.peer_name,
+                                if m.media == sotto_shared::wire::signal::Media::Video { "video" } else { "audio" },
+                                if m.busy { ", while you were in a call" } else { "" }) }</li>
+                        }) }
+                    </ul>
+                }
+                <details class="settings">
+                    <summary>{ "Settings" }</summary>
+                    <label>
+                        <input type="checkbox" id="relay-only" checked={view.relay_only} onchange={relay_only} />
+                        { " Hide my IP address (send media only through the relay" }
+                        { if view.has_turn { ")" } else { "; this relay has no TURN server, so calls would fail)" } }
+                    </label>
+                    <button id="export-profile" class="secondary" onclick={e(|e| e.export_profile()).reform(|_: MouseEvent| ())}>{ "Export profile" }</button>
+                </details>
+                <DebugPanel counters={view.counters.clone()} stats={view.stats.clone()} />
+            </main>
+        </div>
+    }
+}

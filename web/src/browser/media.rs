@@ -1,0 +1,154 @@
+//! Cameras and microphones: capture, devices, switching.
+
+use js_sys::{Array, Object, Reflect};
+use wasm_bindgen::prelude::*;
+use wasm_bindgen::JsCast as _;
+use wasm_bindgen_futures::JsFuture;
+use web_sys::{MediaDeviceInfo, MediaDeviceKind, MediaStream, MediaStreamConstraints, MediaStreamTrack};
+
+/// A device the user can pick.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Device {
+    /// `deviceId`.
+    pub id: String,
+    /// What the browser calls it.
+    pub label: String,
+}
+
+/// Devices by kind.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Devices {
+    /// Microphones.
+    pub mics: Vec<Device>,
+    /// Cameras.
+    pub cameras: Vec<Device>,
+    /// Speakers (only where the browser can pick outputs).
+    pub speakers: Vec<Device>,
+}
+
+fn media_devices() -> Result<web_sys::MediaDevices, String> {
+    web_sys::window()
+        .ok_or("no window")?
+        .navigator()
+        .media_devices()
+        .map_err(|_| "this page cannot use cameras or microphones (it must be served over https or from localhost)".to_owned())
+}
+
+fn constraint(device: Option<&str>, facing: Option<&str>) -> JsValue {
+    let obj = Object::new();
+    if let Some(id) = device {
+        let exact = Object::new();
+        let _ = Reflect::set(&exact, &"exact".into(), &id.into());
+        let _ = Reflect::set(&obj, &"deviceId".into(), &exact);
+    }
+    if let Some(facing) = facing {
+        let _ = Reflect::set(&obj, &"facingMode".into(), &facing.into());
+    }
+    let _ = Reflect::set(&obj, &"width".into(), &Object::from_entries(&Array::of2(&Array::of2(&"ideal".into(), &640.into()), &JsValue::UNDEFINED)).unwrap_or_else(|_| Object::new()));
+    obj.into()
+}
+
+/// Captures a microphone and, optionally, a camera.
+///
+/// # Errors
+/// A message for the user (permission denied, no device).
+pub async fn capture(audio: bool, video: bool, mic: Option<&str>, camera: Option<&str>, facing: Option<&str>) -> Result<MediaStream, String> {
+    let constraints = MediaStreamConstraints::new();
+    if audio {
+        let a = Object::new();
+        if let Some(id) = mic {
+            let exact = Object::new();
+            let _ = Reflect::set(&exact, &"exact".into(), &id.into());
+            let _ = Reflect::set(&a, &"deviceId".into(), &exact);
+        }
+        for flag in ["echoCancellation", "noiseSuppression", "autoGainControl"] {
+            let _ = Reflect::set(&a, &flag.into(), &true.into());
+        }
+        constraints.set_audio(&a);
+    } else {
+        constraints.set_audio(&false.into());
+    }
+    constraints.set_video(&if video { constraint(camera, facing) } else { false.into() });
+    let promise = media_devices()?.get_user_media_with_constraints(&constraints).map_err(|e| format!("{e:?}"))?;
+    let stream = JsFuture::from(promise).await.map_err(|e| {
+        let name = Reflect::get(&e, &"name".into()).ok().and_then(|n| n.as_string()).unwrap_or_default();
+        match name.as_str() {
+            "NotAllowedError" => "Camera or microphone permission was denied. Allow it in the address bar and try again.".to_owned(),
+            "NotFoundError" => "No camera or microphone was found.".to_owned(),
+            "NotReadableError" => "The camera or microphone is in use by another program.".to_owned(),
+            _ => format!("Could not start the camera or microphone ({name})."),
+        }
+    })?;
+    Ok(stream.unchecked_into())
+}
+
+/// The first track of a kind in a stream.
+#[must_use]
+pub fn track(stream: &MediaStream, kind: &str) -> Option<MediaStreamTrack> {
+    let tracks = if kind == "audio" { stream.get_audio_tracks() } else { stream.get_video_tracks() };
+    tracks.get(0).dyn_into().ok()
+}
+
+/// Stops every track of a stream (turns the camera light off).
+pub fn stop(stream: &MediaStream) {
+    for track in stream.get_tracks() {
+        if let Ok(track) = track.dyn_into::<MediaStreamTrack>() {
+            track.stop();
+        }
+    }
+}
+
+/// Lists devices (labels appear once permission was granted).
+pub async fn devices() -> Devices {
+    let Ok(md) = media_devices() else { return Devices::default() };
+    let Ok(promise) = md.enumerate_devices() else { return Devices::default() };
+    let Ok(list) = JsFuture::from(promise).await else { return Devices::default() };
+    let mut devices = Devices::default();
+    for info in Array::from(&list).iter() {
+        let info: MediaDeviceInfo = info.unchecked_into();
+        let device = Device { id: info.device_id(), label: info.label() };
+        match info.kind() {
+            MediaDeviceKind::Audioinput => devices.mics.push(device),
+            MediaDeviceKind::Videoinput => devices.cameras.push(device),
+            MediaDeviceKind::Audiooutput => devices.speakers.push(device),
+            _ => {}
+        }
+    }
+    devices
+}
+
+/// Calls `on_change` when devices are plugged in or out.
+pub fn on_device_change(on_change: impl Fn() + 'static) {
+    let Ok(md) = media_devices() else { return };
+    let closure = Closure::<dyn FnMut()>::new(on_change);
+    md.set_ondevicechange(Some(closure.as_ref().unchecked_ref()));
+    closure.forget(); // for the page's life
+}
+
+/// Whether `<video>.setSinkId` exists (speaker choice).
+#[must_use]
+pub fn can_pick_speaker() -> bool {
+    web_sys::window()
+        .and_then(|w| Reflect::get(&w, &"HTMLMediaElement".into()).ok())
+        .and_then(|c| Reflect::get(&c, &"prototype".into()).ok())
+        .is_some_and(|p| Reflect::has(&p, &"setSinkId".into()).unwrap_or(false))
+}
+
+/// Routes a media element's sound to a speaker.
+pub async fn set_speaker(element: &web_sys::HtmlMediaElement, device_id: &str) -> Result<(), String> {
+    let f = Reflect::get(element, &"setSinkId".into()).map_err(|_| "no setSinkId")?;
+    let f: js_sys::Function = f.dyn_into().map_err(|_| "no setSinkId")?;
+    let promise: js_sys::Promise = f.call1(element, &device_id.into()).map_err(|e| format!("{e:?}"))?.dyn_into().map_err(|_| "not a promise")?;
+    JsFuture::from(promise).await.map(|_| ()).map_err(|e| format!("{e:?}"))
+}
+
+/// `stream.addTrack(track)`, called as a plain JS method: the generated web-sys binding left
+/// the stream empty in Chromium 156 (no exception, no track; see docs/DEVELOPING.md).
+pub fn add_track(stream: &MediaStream, track: &MediaStreamTrack) {
+    let add = Reflect::get(stream, &"addTrack".into()).ok().and_then(|f| f.dyn_into::<js_sys::Function>().ok());
+    if let Some(add) = add {
+        if let Err(e) = add.call1(stream, track) {
+            web_sys::console::error_1(&e);
+        }
+    }
+}

@@ -1,0 +1,10 @@
+//! The only code that touches web-sys (besides the worker's own glue). Each module returns a
+//! handle with intent methods; the engine decides what to do.
+
+pub mod dom;
+pub mod media;
+pub mod peer;
+pub mod relay;
+pub mod sound;
+pub mod storage;
+pub mod worker;

@@ -1,0 +1,34 @@
+//! Frame counters and media statistics, for the curious and for bug reports.
+
+use yew::prelude::*;
+
+use crate::browser::peer::MediaStats;
+use crate::worker::Counters;
+
+#[derive(Properties, PartialEq)]
+pub struct DebugProps {
+    pub counters: Counters,
+    pub stats: MediaStats,
+}
+
+#[function_component(DebugPanel)]
+pub fn debug_panel(props: &DebugProps) -> Html {
+    let c = &props.counters;
+    let s = &props.stats;
+    html! {
+        <details class="debug" id="debug-panel">
+            <summary>{ "Encryption details" }</summary>
+            <table>
+                <tr><td>{ "Frames encrypted" }</td><td id="frames-encrypted">{ c.encrypted }</td></tr>
+                <tr><td>{ "Frames decrypted" }</td><td id="frames-decrypted">{ c.decrypted }</td></tr>
+                <tr><td>{ "Dropped: not ours" }</td><td>{ c.dropped_not_ours }</td></tr>
+                <tr><td>{ "Dropped: unknown key" }</td><td>{ c.dropped_unknown_key }</td></tr>
+                <tr><td>{ "Dropped: replayed" }</td><td>{ c.dropped_replayed }</td></tr>
+                <tr><td>{ "Dropped: failed authentication" }</td><td id="frames-forged">{ c.dropped_forged }</td></tr>
+                <tr><td>{ "Video frames decoded" }</td><td>{ s.frames_decoded }</td></tr>
+                <tr><td>{ "Audio samples received" }</td><td>{ s.audio_samples }</td></tr>
+                <tr><td>{ "Round trip" }</td><td>{ format!("{:.0} ms", s.rtt * 1000.0) }</td></tr>
+            </table>
+        </details>
+    }
+}
