@@ -150,7 +150,7 @@ impl Relay {
         let result = match msg {
             ClientMsg::CreateQueue { id } => self.create_queue(id).await,
             ClientMsg::Subscribe { id, rcv_id } => return self.subscribe(conn, id, rcv_id).await,
-            ClientMsg::Ack { id, rcv_id, msg_id } => self.ack(id, &rcv_id, msg_id).await,
+            ClientMsg::Ack { id, rcv_id, msg_id } => self.ack(conn, id, &rcv_id, msg_id).await,
             ClientMsg::Send { id, snd_id, payload } => self.send(id, snd_id, payload).await,
             ClientMsg::DeleteQueue { id, rcv_id } => self.delete_queue(conn, id, &rcv_id).await,
             ClientMsg::TurnCredentials { id } => Ok(self.turn_credentials(id)),
@@ -241,9 +241,24 @@ impl Relay {
         Ok(ServerMsg::Ok { id })
     }
 
-    async fn ack(&self, id: ReqId, rcv_id: &RcvId, msg_id: MsgId) -> Result<ServerMsg, StoreError> {
+    async fn ack(&self, conn: &Arc<Conn>, id: ReqId, rcv_id: &RcvId, msg_id: MsgId) -> Result<ServerMsg, StoreError> {
+        let queue = QueueKey::of(rcv_id);
+        let subscribed_here = conn.subscriptions.lock().expect("not poisoned").contains(&queue);
+        if subscribed_here {
+            // The queue exists (this socket holds its subscription), and an ack need not be
+            // durable: if it is lost in a crash the message is delivered again and the receiver
+            // drops it by id. So answer now and let the delete join the next store batch;
+            // the subscriber's next request does not wait for an fsync.
+            let (store, metrics) = (Arc::clone(&self.store), Arc::clone(&self.metrics));
+            tokio::spawn(async move {
+                if let Ok(true) = store.ack(queue, msg_id).await {
+                    metrics.acked.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                }
+            });
+            return Ok(ServerMsg::Ok { id });
+        }
         // Acking twice is fine: at-least-once delivery makes duplicates normal.
-        if self.store.ack(QueueKey::of(rcv_id), msg_id).await? {
+        if self.store.ack(queue, msg_id).await? {
             self.metrics.acked.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
         }
         Ok(ServerMsg::Ok { id })

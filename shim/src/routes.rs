@@ -66,6 +66,9 @@ fn inline_scripts(html: &str) -> impl Iterator<Item = &str> {
     })
 }
 
+/// Read and write buffer of each WebSocket.
+const SOCKET_BUFFER: usize = 4 * 1024;
+
 async fn healthz() -> &'static str {
     "ok\n"
 }
@@ -80,8 +83,14 @@ async fn websocket(State(state): State<AppState>, headers: HeaderMap, upgrade: W
         return (StatusCode::FORBIDDEN, "this origin may not use the relay\n").into_response();
     }
     let max = state.config.max_frame_bytes;
+    // tungstenite's defaults (128 KiB read and write buffers per socket) would cost 1.3 GiB
+    // for 10,000 idle browsers; our messages are small, and larger ones assemble in their own
+    // buffer. The write buffer is bounded so a stuck socket cannot grow it.
     upgrade
         .protocols([SUBPROTOCOL])
+        .read_buffer_size(SOCKET_BUFFER)
+        .write_buffer_size(SOCKET_BUFFER)
+        .max_write_buffer_size(4 * max)
         .max_message_size(max)
         .max_frame_size(max)
         .on_upgrade(move |socket| crate::socket::run(socket, state))

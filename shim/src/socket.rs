@@ -53,8 +53,19 @@ pub(crate) async fn run(socket: WebSocket, state: AppState) {
                 () = kill.cancelled() => break Some((POLICY, "not reading fast enough")),
                 msg = replies.recv() => match msg {
                     Some(msg) => {
-                        let text = serde_json::to_string(&msg).expect("server messages serialize");
-                        if sink.send(Message::Text(text.into())).await.is_err() {
+                        // Feed everything already queued, then flush once: one write for a
+                        // burst instead of one per message.
+                        let mut next = Some(msg);
+                        let mut failed = false;
+                        while let Some(msg) = next {
+                            let text = serde_json::to_string(&msg).expect("server messages serialize");
+                            if sink.feed(Message::Text(text.into())).await.is_err() {
+                                failed = true;
+                                break;
+                            }
+                            next = replies.try_recv().ok();
+                        }
+                        if failed || sink.flush().await.is_err() {
                             break None;
                         }
                     }

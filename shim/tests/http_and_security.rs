@@ -41,6 +41,12 @@ async fn health_and_metrics() {
     c.send(snd, b"x").await;
     let (id, _, _) = c.message().await;
     c.ack(rcv, id).await;
+    // The subscriber's ack is answered before its delete commits; wait for the counter.
+    let deadline = tokio::time::Instant::now() + common::WAIT;
+    while server.metric("sotto_messages_acked_total").await < 1.0 {
+        assert!(tokio::time::Instant::now() < deadline, "ack never counted");
+        tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+    }
     let (status, headers, body) = server.get("/metrics").await;
     assert_eq!(status, 200);
     assert!(header(&headers, "content-type").unwrap().starts_with("text/plain"));

@@ -10,7 +10,9 @@ pub(crate) fn run(args: &[String]) -> Result<(), String> {
         crypto()?;
     }
     if matches!(which, "all" | "relay") {
-        sh::run("cargo", &["run", "--release", "-p", "sotto-shim", "--bin", "relay-bench"])?;
+        // The bench starts the release shim binary as a separate process, so build both.
+        sh::run("cargo", &["build", "--release", "-p", "sotto-shim", "--bins"])?;
+        sh::run(&sh::root().join("target/release/relay-bench").display().to_string(), &[])?;
     }
     Ok(())
 }

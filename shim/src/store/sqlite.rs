@@ -77,6 +77,7 @@ impl SqliteStore {
         // Check that the directory is writable now rather than at the first send.
         conn.execute_batch("BEGIN IMMEDIATE; COMMIT;").map_err(|e| format!("{} is not writable: {e}", path.display()))?;
 
+        conn.set_prepared_statement_cache_capacity(32);
         let (ops, rx) = std_mpsc::channel();
         std::thread::Builder::new()
             .name("sqlite-store".into())
@@ -168,35 +169,33 @@ fn execute(tx: &rusqlite::Transaction<'_>, op: Op) -> Result<Box<dyn FnOnce(Opti
     }
     Ok(match op {
         Op::Create { queue, snd_id, now_ms, reply } => {
-            tx.execute("INSERT INTO queues (queue, snd_id, created_ms) VALUES (?1, ?2, ?3)", params![&queue.0[..], &snd_id.as_bytes()[..], now_ms as i64])?;
+            tx.prepare_cached("INSERT INTO queues (queue, snd_id, created_ms) VALUES (?1, ?2, ?3)")?.execute(params![&queue.0[..], &snd_id.as_bytes()[..], now_ms as i64])?;
             answer(reply, Ok(()))
         }
         Op::Exists { queue, reply } => {
-            let found = tx.query_row("SELECT 1 FROM queues WHERE queue = ?1", [&queue.0[..]], |_| Ok(())).optional()?;
+            let found = tx.prepare_cached("SELECT 1 FROM queues WHERE queue = ?1")?.query_row([&queue.0[..]], |_| Ok(())).optional()?;
             answer(reply, Ok(found.is_some()))
         }
         Op::Push { snd_id, msg_id, ts, payload, max_pending, reply } => {
-            let row: Option<(Vec<u8>, i64)> = tx
-                .query_row("SELECT queue, head FROM queues WHERE snd_id = ?1", [&snd_id.as_bytes()[..]], |r| Ok((r.get(0)?, r.get(1)?)))
+            let row: Option<(Vec<u8>, i64)> = tx.prepare_cached("SELECT queue, head FROM queues WHERE snd_id = ?1")?.query_row([&snd_id.as_bytes()[..]], |r| Ok((r.get(0)?, r.get(1)?)))
                 .optional()?;
             let Some((queue, head)) = row else { return Ok(answer(reply, Err(StoreError::UnknownQueue))) };
-            let pending: i64 = tx.query_row("SELECT COUNT(*) FROM messages WHERE queue = ?1", [&queue], |r| r.get(0))?;
+            let pending: i64 = tx.prepare_cached("SELECT COUNT(*) FROM messages WHERE queue = ?1")?.query_row([&queue], |r| r.get(0))?;
             if pending >= i64::from(max_pending) {
                 return Ok(answer(reply, Err(StoreError::QueueFull)));
             }
             let seq = head + 1;
-            tx.execute(
-                "INSERT INTO messages (queue, seq, msg_id, ts, payload) VALUES (?1, ?2, ?3, ?4, ?5)",
-                params![&queue, seq, &msg_id.0, ts as i64, &payload],
+            tx.prepare_cached(
+                "INSERT INTO messages (queue, seq, msg_id, ts, payload) VALUES (?1, ?2, ?3, ?4, ?5)")?.execute(params![&queue, seq, &msg_id.0, ts as i64, &payload],
             )?;
-            tx.execute("UPDATE queues SET head = ?2 WHERE queue = ?1", params![&queue, seq])?;
+            tx.prepare_cached("UPDATE queues SET head = ?2 WHERE queue = ?1")?.execute(params![&queue, seq])?;
             let queue = QueueKey(queue.try_into().expect("queue keys are 32 bytes"));
             let msg = StoredMsg { seq: seq as u64, msg_id, ts, payload };
             answer(reply, Ok(Pushed { queue, msg }))
         }
         Op::Backlog { queue, after_seq, min_ts, limit, reply } => {
             let head: Option<i64> =
-                tx.query_row("SELECT head FROM queues WHERE queue = ?1", [&queue.0[..]], |r| r.get(0)).optional()?;
+                tx.prepare_cached("SELECT head FROM queues WHERE queue = ?1")?.query_row([&queue.0[..]], |r| r.get(0)).optional()?;
             let Some(head) = head else { return Ok(answer(reply, Err(StoreError::UnknownQueue))) };
             let mut stmt = tx.prepare_cached(
                 "SELECT seq, msg_id, ts, payload FROM messages WHERE queue = ?1 AND seq > ?2 AND ts >= ?3 ORDER BY seq LIMIT ?4",
@@ -214,23 +213,23 @@ fn execute(tx: &rusqlite::Transaction<'_>, op: Op) -> Result<Box<dyn FnOnce(Opti
             answer(reply, Ok(Backlog { messages, head: head as u64 }))
         }
         Op::Ack { queue, msg_id, reply } => {
-            let exists = tx.query_row("SELECT 1 FROM queues WHERE queue = ?1", [&queue.0[..]], |_| Ok(())).optional()?;
+            let exists = tx.prepare_cached("SELECT 1 FROM queues WHERE queue = ?1")?.query_row([&queue.0[..]], |_| Ok(())).optional()?;
             if exists.is_none() {
                 return Ok(answer(reply, Err(StoreError::UnknownQueue)));
             }
-            let n = tx.execute("DELETE FROM messages WHERE queue = ?1 AND msg_id = ?2", params![&queue.0[..], &msg_id.0])?;
+            let n = tx.prepare_cached("DELETE FROM messages WHERE queue = ?1 AND msg_id = ?2")?.execute(params![&queue.0[..], &msg_id.0])?;
             answer(reply, Ok(n > 0))
         }
         Op::Delete { queue, reply } => {
-            let n = tx.execute("DELETE FROM queues WHERE queue = ?1", [&queue.0[..]])?;
+            let n = tx.prepare_cached("DELETE FROM queues WHERE queue = ?1")?.execute([&queue.0[..]])?;
             answer(reply, Ok(n > 0))
         }
         Op::Expire { before_ts, reply } => {
-            let n = tx.execute("DELETE FROM messages WHERE ts < ?1", [before_ts as i64])?;
+            let n = tx.prepare_cached("DELETE FROM messages WHERE ts < ?1")?.execute([before_ts as i64])?;
             answer(reply, Ok(n as u64))
         }
         Op::Count { reply } => {
-            let n: i64 = tx.query_row("SELECT COUNT(*) FROM queues", [], |r| r.get(0))?;
+            let n: i64 = tx.prepare_cached("SELECT COUNT(*) FROM queues")?.query_row([], |r| r.get(0))?;
             answer(reply, Ok(n as u64))
         }
         Op::Flush { reply } => answer(reply, Ok(())),
