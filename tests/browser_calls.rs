@@ -48,6 +48,12 @@ async fn video_call_carries_encrypted_media_both_ways() {
         assert!(num(after, &["counters", "encrypted"]) > 0, "{who} encrypted nothing");
         assert_eq!(dropped(after), 0, "{who} dropped frames: {after}");
     }
+    // Seen, not just decoded: the remote <video> shows frames of the peer's camera.
+    for p in [&alice, &bob] {
+        let width = p.js("return document.getElementById('remote-video').videoWidth").await;
+        let detail = p.js("const v = document.getElementById('remote-video'); const s = v.srcObject; return JSON.stringify({ready: v.readyState, paused: v.paused, net: v.networkState, tracks: s ? s.getTracks().map(t => [t.kind, t.readyState, t.muted, t.enabled]) : null, err: v.error && v.error.message, log: (window.sottoLog || []).filter(l => !l.includes('bind')).slice(-12)})").await;
+        assert!(width.as_u64().unwrap_or(0) > 0, "{}: the remote video shows nothing: {detail}", p.name);
+    }
     let code_a = a1["call"]["security_code"].as_str().expect("Alice sees a code").to_owned();
     let code_b = b1["call"]["security_code"].as_str().expect("Bob sees a code").to_owned();
     assert_eq!(code_a, code_b, "security codes match");

@@ -151,7 +151,7 @@ pub fn app() -> Html {
                 } else if call.state == CallState::RingingOutgoing {
                     <OutgoingScreen name={call.peer_name.clone()} media={call.media} on_cancel={e(|e| e.hang_up())} />
                 } else {
-                    <CallScreen call={call.clone()} local={engine.local_stream()} remote={engine.remote_stream()}
+                    <CallScreen call={call.clone()} local={engine.local_stream()} remote={engine.remote_camera()}
                         stats={view.stats.clone()} devices={view.devices.clone()} can_pick_speaker={media::can_pick_speaker()}
                         on_action={on_action} />
                 }

@@ -152,3 +152,11 @@ pub fn add_track(stream: &MediaStream, track: &MediaStreamTrack) {
         }
     }
 }
+
+/// `new MediaStream([track])`, through the JS constructor.
+#[must_use]
+pub fn stream_of(track: &MediaStreamTrack) -> Option<MediaStream> {
+    let window: JsValue = web_sys::window()?.into();
+    let ctor: js_sys::Function = Reflect::get(&window, &"MediaStream".into()).ok()?.dyn_into().ok()?;
+    Reflect::construct(&ctor, &Array::of1(&Array::of1(track))).ok().map(JsCast::unchecked_into)
+}

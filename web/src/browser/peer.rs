@@ -66,8 +66,6 @@ pub struct PeerSession {
     transceivers: RefCell<Vec<RtcRtpTransceiver>>,
     remote_described: RefCell<bool>,
     early_candidates: RefCell<Vec<IceCandidate>>,
-    /// What the peer sends us: all remote tracks, for the `<video>` (muted: sound plays below).
-    pub remote: MediaStream,
     /// The peer's sound, played by its own element so video layout never affects audio and
     /// the speaker choice applies in one place.
     pub audio: web_sys::HtmlAudioElement,
@@ -116,7 +114,6 @@ impl PeerSession {
         }
         let _ = Reflect::set(&config, &"bundlePolicy".into(), &"max-bundle".into());
         let pc = RtcPeerConnection::new_with_configuration(&config).map_err(js_err)?;
-        let remote = MediaStream::new().map_err(js_err)?;
 
         let mut closures = Vec::new();
         let ev = Rc::clone(&events);
@@ -164,11 +161,10 @@ impl PeerSession {
         let audio = web_sys::HtmlAudioElement::new().map_err(js_err)?;
         audio.set_autoplay(true);
         audio.set_src_object(Some(&remote_audio));
-        let (remote2, audio2) = (remote.clone(), audio.clone());
+        let audio2 = audio.clone();
         let on_track = Closure::<dyn FnMut(JsValue)>::new(move |e: JsValue| {
             let e: RtcTrackEvent = e.unchecked_into();
             let track = e.track();
-            crate::browser::media::add_track(&remote2, &track);
             if track.kind() == "audio" {
                 crate::browser::media::add_track(&remote_audio, &track);
                 let _ = audio2.play();
@@ -186,7 +182,6 @@ impl PeerSession {
             transceivers: RefCell::new(Vec::new()),
             remote_described: RefCell::new(false),
             early_candidates: RefCell::new(Vec::new()),
-            remote,
             audio,
             _closures: closures,
         });
@@ -246,6 +241,13 @@ impl PeerSession {
         ));
         self.transceivers.borrow_mut().push(t.clone());
         Ok(())
+    }
+
+    /// The track the peer's camera arrives on (the camera transceiver's receiver).
+    #[must_use]
+    pub fn camera_track(&self) -> Option<MediaStreamTrack> {
+        let index = Stream::ALL.iter().position(|s| *s == Stream::Camera).expect("listed");
+        self.transceivers.borrow().get(index).map(|t| t.receiver().track())
     }
 
     /// Puts local tracks on the mic and camera senders (`None` leaves a sender silent).
@@ -349,7 +351,6 @@ impl PeerSession {
         let _ = self.audio.pause();
         self.audio.set_src_object(None);
         self.pc.close();
-        crate::browser::media::stop(&self.remote);
     }
 
     /// Reads `getStats`.

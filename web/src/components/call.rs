@@ -29,7 +29,8 @@ pub enum CallAction {
 pub struct CallScreenProps {
     pub call: CallView,
     pub local: Option<MediaStream>,
-    pub remote: Option<MediaStream>,
+    /// The peer's camera track.
+    pub remote: Option<web_sys::MediaStreamTrack>,
     pub stats: MediaStats,
     pub devices: Devices,
     pub can_pick_speaker: bool,
@@ -104,6 +105,14 @@ pub fn call_screen(props: &CallScreenProps) -> Html {
     let speaker = pick(CallAction::PickSpeaker);
     let act = |a: CallAction| props.on_action.reform(move |_: MouseEvent| a.clone());
 
+    // One stream per remote track, kept while the track is the same (by id).
+    let remote_id = props.remote.as_ref().map(web_sys::MediaStreamTrack::id);
+    let remote_stream = {
+        let track = props.remote.clone();
+        use_memo(remote_id, move |_| track.as_ref().and_then(crate::browser::media::stream_of))
+    };
+    let remote_stream: Option<MediaStream> = (*remote_stream).clone();
+    let local_tracks = props.local.as_ref().map_or(0, |s| s.get_tracks().length());
     let call = &props.call;
     let state_text = match call.state {
         CallState::RingingOutgoing => "Ringing…",
@@ -119,7 +128,7 @@ pub fn call_screen(props: &CallScreenProps) -> Html {
     if call.minimized {
         return html! {
             <section class={classes} id="call-view" onclick={act(CallAction::Minimize)}>
-                <Video stream={props.remote.clone()} node={remote_video} muted=true class="remote" id="remote-video" />
+                <Video stream={remote_stream.clone()} node={remote_video} muted=true class="remote" id="remote-video" />
                 <span>{ format!("{} · {} {}", call.peer_name, state_text, duration(call.connected_at)) }</span>
                 <span class="hint">{ " (tap to return)" }</span>
             </section>
@@ -128,13 +137,13 @@ pub fn call_screen(props: &CallScreenProps) -> Html {
 
     html! {
         <section class={classes} id="call-view" data-state={call.state.name()}>
-            <Video stream={props.remote.clone()} node={remote_video} muted=true class="remote" id="remote-video" />
+            <Video stream={remote_stream.clone()} node={remote_video} muted=true class="remote" id="remote-video" />
             if call.state == CallState::Reconnecting {
                 <div class="overlay" id="reconnecting">{ "Reconnecting…" }</div>
             }
             <div class="local" style={format!("right:{}px;bottom:{}px", position.0, position.1)}
                 onpointerdown={on_down} onpointermove={on_move} onpointerup={on_up}>
-                <Video stream={props.local.clone()} muted=true class="preview" id="local-video" />
+                <Video stream={props.local.clone()} tracks={local_tracks} muted=true class="preview" id="local-video" />
             </div>
             <header class="call-info">
                 <strong id="call-peer">{ &call.peer_name }</strong>

@@ -14,6 +14,10 @@ pub struct VideoProps {
     pub id: Option<AttrValue>,
     #[prop_or_default]
     pub node: NodeRef,
+    /// The stream's track count: a media element given an empty stream does not show tracks
+    /// added later (Chromium 156), so a change re-binds it.
+    #[prop_or_default]
+    pub tracks: u32,
 }
 
 #[function_component(Video)]
@@ -22,13 +26,12 @@ pub fn video(props: &VideoProps) -> Html {
     {
         let node = node.clone();
         let stream = props.stream.clone();
-        use_effect_with(stream, move |stream| {
+        use_effect_with((stream, props.tracks), move |(stream, _tracks)| {
             if let Some(el) = node.cast::<HtmlMediaElement>() {
-                // Re-binding the same stream would restart playback; only bind changes.
-                if el.src_object().as_ref() != stream.as_ref() {
-                    el.set_src_object(stream.as_ref());
-                    let _ = el.play();
-                }
+                // Re-bind on a new stream or new tracks only: re-binding restarts playback.
+                el.set_src_object(None);
+                el.set_src_object(stream.as_ref());
+                let _ = el.play();
             }
         });
     }

@@ -132,9 +132,9 @@ impl Engine {
         self.inner.borrow().local.clone()
     }
 
-    /// The peer's stream (its sound plays separately; show this muted).
-    pub fn remote_stream(&self) -> Option<MediaStream> {
-        self.inner.borrow().peer.as_ref().map(|p| p.remote.clone())
+    /// The peer's camera track (its sound plays separately).
+    pub fn remote_camera(&self) -> Option<web_sys::MediaStreamTrack> {
+        self.inner.borrow().peer.as_ref().and_then(|p| p.camera_track())
     }
 
     /// Routes the peer's sound to a speaker.
@@ -164,6 +164,8 @@ impl Engine {
 
     /// Creates the profile on first visit.
     pub fn create_profile(self: &Rc<Self>, name: &str) {
+        // A click: the one moment browsers let us ask, so a hidden tab can show incoming calls.
+        dom::ask_notification_permission();
         let name = match validate_name(name) {
             Ok(n) => n.to_owned(),
             Err(e) => return self.set_notice(e),
