@@ -2,7 +2,6 @@
 
 use js_sys::Reflect;
 use wasm_bindgen::prelude::*;
-use wasm_bindgen::JsCast as _;
 use wasm_bindgen_futures::JsFuture;
 
 fn window() -> web_sys::Window {

@@ -11,7 +11,6 @@ use sotto_shared::crypto::{MediaSecret, Role, Stream};
 use sotto_shared::wire::relay::IceServer;
 use sotto_shared::wire::signal::{IceCandidate, Media};
 use wasm_bindgen::prelude::*;
-use wasm_bindgen::JsCast as _;
 use wasm_bindgen_futures::JsFuture;
 use web_sys::{
     MediaStream, MediaStreamTrack, RtcConfiguration, RtcIceCandidateInit, RtcIceConnectionState, RtcIceTransportPolicy,

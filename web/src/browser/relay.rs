@@ -9,7 +9,6 @@ use std::rc::{Rc, Weak};
 use futures_channel::oneshot;
 use sotto_shared::wire::relay::{ClientMsg, RcvId, ReqId, ServerMsg, SUBPROTOCOL};
 use wasm_bindgen::prelude::*;
-use wasm_bindgen::JsCast as _;
 use web_sys::{CloseEvent, MessageEvent, WebSocket};
 
 /// Connection state, for the status badge.

@@ -6,7 +6,6 @@ use std::rc::Rc;
 
 use js_sys::{Object, Reflect, Uint8Array};
 use wasm_bindgen::prelude::*;
-use wasm_bindgen::JsCast as _;
 use web_sys::{MessageEvent, RtcRtpScriptTransform, Worker};
 
 use crate::worker::{Counters, Operation};
