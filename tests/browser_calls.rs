@@ -4,18 +4,13 @@
 
 use std::time::Duration;
 
-use sotto_e2e::{befriend, call, connected_video_call, dropped, num, Driver, Person, Shim};
+use sotto_e2e::{befriend, call, connected_video_call, dropped, num, two_contacts, Driver, Person, Shim};
 
 #[tokio::test]
 #[ignore = "needs Chromium and the built app: run `cargo xtask test`"]
 async fn invite_and_accept_lists_each_other() {
-    let shim = Shim::start().await;
-    let driver = Driver::start().await;
-    let alice = Person::launch(&driver, "Alice").await;
-    let bob = Person::launch(&driver, "Bob").await;
-    alice.sign_up(&shim, &[]).await;
-    bob.sign_up(&shim, &[]).await;
-    befriend(&alice, &bob).await;
+    // `two_contacts` invites and accepts through the UI and waits until each lists the other.
+    let (_shim, _driver, alice, bob) = two_contacts(&[], &[]).await;
     alice.close().await;
     bob.close().await;
 }
@@ -23,13 +18,7 @@ async fn invite_and_accept_lists_each_other() {
 #[tokio::test]
 #[ignore = "needs Chromium and the built app: run `cargo xtask test`"]
 async fn video_call_carries_encrypted_media_both_ways() {
-    let shim = Shim::start().await;
-    let driver = Driver::start().await;
-    let alice = Person::launch(&driver, "Alice").await;
-    let bob = Person::launch(&driver, "Bob").await;
-    alice.sign_up(&shim, &[]).await;
-    bob.sign_up(&shim, &[]).await;
-    befriend(&alice, &bob).await;
+    let (_shim, _driver, alice, bob) = two_contacts(&[], &[]).await;
 
     call(&alice, &bob, true).await;
     bob.wait_call_state("RINGING_INCOMING").await;
@@ -74,13 +63,7 @@ async fn media_growth(p: &Person) -> (serde_json::Value, serde_json::Value) {
 #[tokio::test]
 #[ignore = "needs Chromium and the built app: run `cargo xtask test`"]
 async fn hang_up_from_either_side_ends_both() {
-    let shim = Shim::start().await;
-    let driver = Driver::start().await;
-    let alice = Person::launch(&driver, "Alice").await;
-    let bob = Person::launch(&driver, "Bob").await;
-    alice.sign_up(&shim, &[]).await;
-    bob.sign_up(&shim, &[]).await;
-    befriend(&alice, &bob).await;
+    let (_shim, _driver, alice, bob) = two_contacts(&[], &[]).await;
 
     connected_video_call(&alice, &bob).await;
     alice.click("#hangup").await;
@@ -98,13 +81,7 @@ async fn hang_up_from_either_side_ends_both() {
 #[tokio::test]
 #[ignore = "needs Chromium and the built app: run `cargo xtask test`"]
 async fn declining_shows_declined_to_the_caller_quickly() {
-    let shim = Shim::start().await;
-    let driver = Driver::start().await;
-    let alice = Person::launch(&driver, "Alice").await;
-    let bob = Person::launch(&driver, "Bob").await;
-    alice.sign_up(&shim, &[]).await;
-    bob.sign_up(&shim, &[]).await;
-    befriend(&alice, &bob).await;
+    let (_shim, _driver, alice, bob) = two_contacts(&[], &[]).await;
 
     call(&alice, &bob, true).await;
     alice.wait_css("#outgoing-screen").await;
@@ -123,14 +100,8 @@ async fn declining_shows_declined_to_the_caller_quickly() {
 #[tokio::test]
 #[ignore = "needs Chromium and the built app: run `cargo xtask test`"]
 async fn unanswered_calls_time_out_on_both_sides() {
-    let shim = Shim::start().await;
-    let driver = Driver::start().await;
-    let alice = Person::launch(&driver, "Alice").await;
-    let bob = Person::launch(&driver, "Bob").await;
     // Test-only: ring for 6 s instead of 60.
-    alice.sign_up(&shim, &[("ring_seconds", "6")]).await;
-    bob.sign_up(&shim, &[("ring_seconds", "6")]).await;
-    befriend(&alice, &bob).await;
+    let (_shim, _driver, alice, bob) = two_contacts(&[("ring_seconds", "6")], &[("ring_seconds", "6")]).await;
 
     call(&alice, &bob, false).await;
     bob.wait_call_state("RINGING_INCOMING").await;
@@ -168,13 +139,7 @@ async fn a_third_caller_gets_busy() {
 #[ignore = "needs Chromium and the built app: run `cargo xtask test`"]
 async fn a_wrong_frame_key_decodes_nothing() {
     // Negative control: if frames were not really encrypted, a wrong key would change nothing.
-    let shim = Shim::start().await;
-    let driver = Driver::start().await;
-    let alice = Person::launch(&driver, "Alice").await;
-    let bob = Person::launch(&driver, "Bob").await;
-    alice.sign_up(&shim, &[]).await;
-    bob.sign_up(&shim, &[("wrong_frame_key", "1")]).await;
-    befriend(&alice, &bob).await;
+    let (_shim, _driver, alice, bob) = two_contacts(&[], &[("wrong_frame_key", "1")]).await;
 
     connected_video_call(&alice, &bob).await;
     // Alice (right key) decodes Bob's video, proving media flows at all...
@@ -193,13 +158,7 @@ async fn a_wrong_frame_key_decodes_nothing() {
 #[tokio::test]
 #[ignore = "needs Chromium and the built app: run `cargo xtask test`"]
 async fn reloading_while_ringing_rings_again() {
-    let shim = Shim::start().await;
-    let driver = Driver::start().await;
-    let alice = Person::launch(&driver, "Alice").await;
-    let bob = Person::launch(&driver, "Bob").await;
-    alice.sign_up(&shim, &[]).await;
-    bob.sign_up(&shim, &[]).await;
-    befriend(&alice, &bob).await;
+    let (_shim, _driver, alice, bob) = two_contacts(&[], &[]).await;
 
     call(&alice, &bob, true).await;
     let first = bob.wait_call_state("RINGING_INCOMING").await;

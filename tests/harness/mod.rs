@@ -282,3 +282,15 @@ pub fn dropped(state: &Value) -> u64 {
         .map(|k| num(state, &["counters", k]))
         .sum()
 }
+
+/// A shim, a driver, and two signed-up people who are contacts; test-only settings per person.
+pub async fn two_contacts(alice_settings: &[(&str, &str)], bob_settings: &[(&str, &str)]) -> (Shim, Driver, Person, Person) {
+    let shim = Shim::start().await;
+    let driver = Driver::start().await;
+    let alice = Person::launch(&driver, "Alice").await;
+    let bob = Person::launch(&driver, "Bob").await;
+    alice.sign_up(&shim, alice_settings).await;
+    bob.sign_up(&shim, bob_settings).await;
+    befriend(&alice, &bob).await;
+    (shim, driver, alice, bob)
+}

@@ -16,6 +16,12 @@ use crate::browser::{dom, media, storage};
 
 const STATS_EVERY_MS: u32 = 1000;
 
+/// Which device to capture.
+struct Source {
+    device: Option<String>,
+    facing: Option<&'static str>,
+}
+
 impl Engine {
     /// Feeds one input to the call machine and carries out everything it asks for.
     pub(super) fn input(self: &Rc<Self>, input: Input) {
@@ -379,101 +385,77 @@ impl Engine {
     /// Turns the camera off (stopping it, so its light goes out) or on (also upgrading an
     /// audio call to video, without renegotiating: the camera transceiver always exists).
     pub fn toggle_camera(self: &Rc<Self>) {
-        let (on, peer, local, facing) = {
+        let (on, facing) = {
             let mut inner = self.inner.borrow_mut();
             let facing = if inner.facing_user { "user" } else { "environment" };
             let Some(call) = &mut inner.view.call else { return };
             call.camera_on = !call.camera_on;
-            (call.camera_on, inner.peer.clone(), inner.local.clone(), facing)
+            (call.camera_on, facing)
         };
         let this = Rc::clone(self);
         wasm_bindgen_futures::spawn_local(async move {
-            let (Some(peer), Some(local)) = (peer, local) else { return };
-            if let Some(old) = media::track(&local, "video") {
-                old.stop();
-                local.remove_track(&old);
-            }
-            if on {
-                match media::capture(false, true, None, None, Some(facing)).await {
-                    Ok(stream) => {
-                        if let Some(track) = media::track(&stream, "video") {
-                            media::add_track(&local, &track);
-                            let _ = peer.set_track(Stream::Camera, Some(&track)).await;
-                        }
-                    }
-                    Err(e) => this.set_notice(e),
-                }
-            } else {
-                let _ = peer.set_track(Stream::Camera, None).await;
-            }
+            let source = on.then_some(Source { device: None, facing: Some(facing) });
+            this.replace_source(Stream::Camera, source).await;
             this.announce_media();
         });
     }
 
-    /// Switches between front and back camera (stopping the old one first: some devices
-    /// cannot open two).
+    /// Switches between front and back camera.
     pub fn flip_camera(self: &Rc<Self>) {
         let facing_user = {
             let mut inner = self.inner.borrow_mut();
             inner.facing_user = !inner.facing_user;
             inner.facing_user
         };
-        self.switch_camera(None, Some(if facing_user { "user" } else { "environment" }));
+        let facing = Some(if facing_user { "user" } else { "environment" });
+        self.spawn_replace(Stream::Camera, Source { device: None, facing });
     }
 
     /// Uses this camera.
     pub fn pick_camera(self: &Rc<Self>, device_id: String) {
-        self.switch_camera(Some(device_id), None);
-    }
-
-    fn switch_camera(self: &Rc<Self>, device: Option<String>, facing: Option<&'static str>) {
-        let (peer, local) = {
-            let inner = self.inner.borrow();
-            (inner.peer.clone(), inner.local.clone())
-        };
-        let this = Rc::clone(self);
-        wasm_bindgen_futures::spawn_local(async move {
-            let (Some(peer), Some(local)) = (peer, local) else { return };
-            if let Some(old) = media::track(&local, "video") {
-                old.stop();
-                local.remove_track(&old);
-            }
-            match media::capture(false, true, None, device.as_deref(), facing).await {
-                Ok(stream) => {
-                    if let Some(track) = media::track(&stream, "video") {
-                        media::add_track(&local, &track);
-                        let _ = peer.set_track(Stream::Camera, Some(&track)).await;
-                    }
-                }
-                Err(e) => this.set_notice(e),
-            }
-            this.changed();
-        });
+        self.spawn_replace(Stream::Camera, Source { device: Some(device_id), facing: None });
     }
 
     /// Uses this microphone.
     pub fn pick_mic(self: &Rc<Self>, device_id: String) {
+        self.spawn_replace(Stream::Mic, Source { device: Some(device_id), facing: None });
+    }
+
+    fn spawn_replace(self: &Rc<Self>, stream: Stream, source: Source) {
+        let this = Rc::clone(self);
+        wasm_bindgen_futures::spawn_local(async move { this.replace_source(stream, Some(source)).await });
+    }
+
+    /// Replaces the microphone or camera track: stops the old one first (some devices cannot
+    /// open two cameras), captures the new one (`None`: leave it off), and puts it on the
+    /// sender with `replaceTrack`, so nothing is renegotiated.
+    async fn replace_source(self: &Rc<Self>, stream: Stream, source: Option<Source>) {
         let (peer, local) = {
             let inner = self.inner.borrow();
             (inner.peer.clone(), inner.local.clone())
         };
-        let this = Rc::clone(self);
-        wasm_bindgen_futures::spawn_local(async move {
-            let (Some(peer), Some(local)) = (peer, local) else { return };
-            match media::capture(true, false, Some(&device_id), None, None).await {
-                Ok(stream) => {
-                    if let Some(old) = media::track(&local, "audio") {
-                        old.stop();
-                        local.remove_track(&old);
-                    }
-                    if let Some(track) = media::track(&stream, "audio") {
-                        media::add_track(&local, &track);
-                        let _ = peer.set_track(Stream::Mic, Some(&track)).await;
-                    }
+        let (Some(peer), Some(local)) = (peer, local) else { return };
+        let kind = if stream == Stream::Mic { "audio" } else { "video" };
+        if let Some(old) = media::track(&local, kind) {
+            old.stop();
+            local.remove_track(&old);
+        }
+        let Some(source) = source else {
+            let _ = peer.set_track(stream, None).await;
+            return;
+        };
+        let audio = stream == Stream::Mic;
+        let (mic, camera) = if audio { (source.device.as_deref(), None) } else { (None, source.device.as_deref()) };
+        match media::capture(audio, !audio, mic, camera, source.facing).await {
+            Ok(captured) => {
+                if let Some(track) = media::track(&captured, kind) {
+                    media::add_track(&local, &track);
+                    let _ = peer.set_track(stream, Some(&track)).await;
                 }
-                Err(e) => this.set_notice(e),
             }
-        });
+            Err(e) => self.set_notice(e),
+        }
+        self.changed();
     }
 
     /// Shows the call small or full screen.
