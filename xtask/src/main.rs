@@ -43,20 +43,23 @@ fn main() -> ExitCode {
 fn run(extra: &[String]) -> Result<(), String> {
     setup::all(setup::Need::WebBuild)?;
     web::build()?;
+    // `cargo xtask run -- --listen …` passes the `--` through; the shim's flags follow it.
+    let extra = extra.strip_prefix(&["--".to_owned()][..]).unwrap_or(extra);
+    run_shim(extra)
+}
+
+/// Starts the shim the way `cargo xtask run` does (also used by `test` to keep it working).
+pub(crate) fn run_shim(extra: &[String]) -> Result<(), String> {
     let root = sh::root();
     let data = root.join("target/sotto-data");
     std::fs::create_dir_all(&data).map_err(|e| format!("cannot create {}: {e}", data.display()))?;
-    let mut args = vec![
-        "run".into(),
-        "--release".into(),
-        "-p".into(),
-        "sotto-shim".into(),
-        "--".into(),
-        "--dist-dir".into(),
-        root.join("dist").display().to_string(),
-        "--data-dir".into(),
-        data.display().to_string(),
-    ];
+    let mut args: Vec<String> = ["run", "--release", "-p", "sotto-shim", "--bin", "sotto-shim", "--", "--dist-dir"]
+        .iter()
+        .map(|s| (*s).to_owned())
+        .collect();
+    args.push(root.join("dist").display().to_string());
+    args.push("--data-dir".into());
+    args.push(data.display().to_string());
     args.extend(extra.iter().cloned());
     sh::run("cargo", &args.iter().map(String::as_str).collect::<Vec<_>>())
 }

@@ -7,6 +7,8 @@ pub(crate) fn all(_args: &[String]) -> Result<(), String> {
     // The shared crate must build for the browser as well as natively.
     sh::run("cargo", &["build", "-p", "sotto-shared", "--target", "wasm32-unknown-unknown"])?;
     crate::web::build()?;
+    // `cargo xtask run` starts the shim exactly like this; keep that path working.
+    crate::run_shim(&["--version".to_owned()])?;
     // Unit, scenario, vector, snapshot, property and server tests; benches run once as tests.
     // CI=true makes insta fail on a missing snapshot instead of writing one.
     sh::run_cmd(sh::command("cargo", &["test", "--workspace", "--all-targets"]).env("CI", "true"))?;
