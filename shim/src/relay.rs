@@ -175,7 +175,10 @@ impl Relay {
         match self.store.queue_exists(queue).await {
             Ok(true) => {}
             Ok(false) => return Some(self.error(Some(id), ErrorCode::UnknownQueue, "no such queue")),
-            Err(e) => return Some(self.error(Some(id), store_error(&e).0, store_error(&e).1)),
+            Err(e) => {
+                let (code, message) = store_error(&e);
+                return Some(self.error(Some(id), code, message));
+            }
         }
         let mut slot = self.lock_slot(queue).await;
         if let Some(old) = slot.take().filter(|old| old.conn.id != conn.id) {

@@ -128,15 +128,13 @@ async fn read_loop(
         };
         let started = Instant::now();
         if !bucket.take() {
-            let id = serde_json::from_str::<serde_json::Value>(&text).ok().and_then(|v| v.get("id")?.as_u64());
-            conn.push(relay.error(id, ErrorCode::RateLimited, "too many requests; slow down"), &state.metrics);
+            conn.push(relay.error(request_id(&text), ErrorCode::RateLimited, "too many requests; slow down"), &state.metrics);
             continue;
         }
         let reply = match serde_json::from_str::<ClientMsg>(&text) {
             Ok(msg) => relay.handle(conn, msg).await,
             Err(e) => {
-                let id = serde_json::from_str::<serde_json::Value>(&text).ok().and_then(|v| v.get("id")?.as_u64());
-                Some(relay.error(id, ErrorCode::BadRequest, &format!("not a valid request: {e}")))
+                Some(relay.error(request_id(&text), ErrorCode::BadRequest, &format!("not a valid request: {e}")))
             }
         };
         if let Some(reply) = reply {
@@ -144,4 +142,9 @@ async fn read_loop(
         }
         state.metrics.observe(started.elapsed());
     }
+}
+
+/// The `id` of a request that could not be served, so its error can still be matched to it.
+fn request_id(text: &str) -> Option<u64> {
+    serde_json::from_str::<serde_json::Value>(text).ok().and_then(|v| v.get("id")?.as_u64())
 }

@@ -33,7 +33,8 @@ fn media_devices() -> Result<web_sys::MediaDevices, String> {
         .map_err(|_| "this page cannot use cameras or microphones (it must be served over https or from localhost)".to_owned())
 }
 
-fn constraint(device: Option<&str>, facing: Option<&str>) -> JsValue {
+/// `{deviceId: {exact}, facingMode}` for whichever is given.
+fn constraint(device: Option<&str>, facing: Option<&str>) -> Object {
     let obj = Object::new();
     if let Some(id) = device {
         let exact = Object::new();
@@ -43,8 +44,7 @@ fn constraint(device: Option<&str>, facing: Option<&str>) -> JsValue {
     if let Some(facing) = facing {
         let _ = Reflect::set(&obj, &"facingMode".into(), &facing.into());
     }
-    let _ = Reflect::set(&obj, &"width".into(), &Object::from_entries(&Array::of2(&Array::of2(&"ideal".into(), &640.into()), &JsValue::UNDEFINED)).unwrap_or_else(|_| Object::new()));
-    obj.into()
+    obj
 }
 
 /// Captures a microphone and, optionally, a camera.
@@ -54,12 +54,7 @@ fn constraint(device: Option<&str>, facing: Option<&str>) -> JsValue {
 pub async fn capture(audio: bool, video: bool, mic: Option<&str>, camera: Option<&str>, facing: Option<&str>) -> Result<MediaStream, String> {
     let constraints = MediaStreamConstraints::new();
     if audio {
-        let a = Object::new();
-        if let Some(id) = mic {
-            let exact = Object::new();
-            let _ = Reflect::set(&exact, &"exact".into(), &id.into());
-            let _ = Reflect::set(&a, &"deviceId".into(), &exact);
-        }
+        let a = constraint(mic, None);
         for flag in ["echoCancellation", "noiseSuppression", "autoGainControl"] {
             let _ = Reflect::set(&a, &flag.into(), &true.into());
         }
@@ -67,7 +62,7 @@ pub async fn capture(audio: bool, video: bool, mic: Option<&str>, camera: Option
     } else {
         constraints.set_audio(&false.into());
     }
-    constraints.set_video(&if video { constraint(camera, facing) } else { false.into() });
+    constraints.set_video(&if video { constraint(camera, facing).into() } else { false.into() });
     let promise = media_devices()?.get_user_media_with_constraints(&constraints).map_err(|e| format!("{e:?}"))?;
     let stream = JsFuture::from(promise).await.map_err(|e| {
         let name = Reflect::get(&e, &"name".into()).ok().and_then(|n| n.as_string()).unwrap_or_default();

@@ -9,7 +9,7 @@ use js_sys::{Array, Object, Reflect};
 use sotto_shared::call::{IceState, RtcEvent};
 use sotto_shared::crypto::{MediaSecret, Role, Stream};
 use sotto_shared::wire::relay::IceServer;
-use sotto_shared::wire::signal::{IceCandidate, Media};
+use sotto_shared::wire::signal::IceCandidate;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::JsFuture;
 use web_sys::{
@@ -400,10 +400,4 @@ fn prefer_vp8(t: &RtcRtpTransceiver) {
     if vp8.length() > 0 {
         let _ = t.set_codec_preferences(&vp8);
     }
-}
-
-/// `Media::Video` asks for a camera.
-#[must_use]
-pub fn wants_video(media: Media) -> bool {
-    media == Media::Video
 }

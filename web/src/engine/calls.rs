@@ -141,13 +141,13 @@ impl Engine {
                 self.start_stats();
                 self.capture_local(call_id, media);
             }
-            RtcAction::CreateOffer { ice_restart } => self.with_peer(call_id, move |engine, peer| async move {
+            RtcAction::CreateOffer { ice_restart } => self.with_peer(move |engine, peer| async move {
                 match peer.create_offer(ice_restart).await {
                     Ok(sdp) => engine.rtc_event(call_id, RtcEvent::LocalDescription { sdp }),
                     Err(e) => engine.media_failed(call_id, &e),
                 }
             }),
-            RtcAction::ApplyOffer { sdp } => self.with_peer(call_id, move |engine, peer| async move {
+            RtcAction::ApplyOffer { sdp } => self.with_peer(move |engine, peer| async move {
                 if let Err(e) = peer.apply_offer(&sdp).await {
                     return engine.media_failed(call_id, &e);
                 }
@@ -159,12 +159,12 @@ impl Engine {
                     Err(e) => engine.media_failed(call_id, &e),
                 }
             }),
-            RtcAction::ApplyAnswer { sdp } => self.with_peer(call_id, move |engine, peer| async move {
+            RtcAction::ApplyAnswer { sdp } => self.with_peer(move |engine, peer| async move {
                 if let Err(e) = peer.apply_answer(&sdp).await {
                     engine.media_failed(call_id, &e);
                 }
             }),
-            RtcAction::AddCandidates(candidates) => self.with_peer(call_id, move |_, peer| async move {
+            RtcAction::AddCandidates(candidates) => self.with_peer(move |_, peer| async move {
                 peer.add_candidates(&candidates).await;
             }),
             RtcAction::Close => {
@@ -183,7 +183,7 @@ impl Engine {
         }
     }
 
-    fn with_peer<F, Fut>(self: &Rc<Self>, _call_id: CallId, f: F)
+    fn with_peer<F, Fut>(self: &Rc<Self>, f: F)
     where
         F: FnOnce(Rc<Self>, Rc<PeerSession>) -> Fut + 'static,
         Fut: Future<Output = ()> + 'static,
@@ -251,6 +251,20 @@ impl Engine {
         self.inner.borrow_mut().stats_timer = Some(interval);
     }
 
+    /// The call no longer rings: its invitation may leave the relay now (it was kept so a
+    /// reload would ring again).
+    fn ack_decided_invite(&self, call_id: CallId) {
+        let held: Vec<_> = {
+            let mut inner = self.inner.borrow_mut();
+            let (held, kept) = inner.unacked_invites.drain(..).partition(|(c, ..)| *c == call_id);
+            inner.unacked_invites = kept;
+            held
+        };
+        for (_, rcv_id, msg_id) in held {
+            self.ack(rcv_id, msg_id);
+        }
+    }
+
     fn peer_name(&self, id: &PeerId) -> String {
         self.inner.borrow().book.as_ref().and_then(|b| b.contact(&id.0)).map_or_else(|| id.0.clone(), |c| c.name.clone())
     }
@@ -268,29 +282,14 @@ impl Engine {
                     CallState::RingingOutgoing => sound::play(Tone::Ringback),
                     _ => sound::stop(),
                 }
+                if info.state != CallState::RingingIncoming {
+                    self.ack_decided_invite(info.call_id);
+                }
                 let mut inner = self.inner.borrow_mut();
                 if let CallState::Ended(reason) = info.state {
                     inner.view.call = None;
                     inner.view.ended = Some(EndedView { peer_name: name, reason });
-                    let acks: Vec<_> = inner.unacked_invites.iter().filter(|(c, ..)| *c == info.call_id).map(|(_, r, m)| (*r, m.clone())).collect();
-                    inner.unacked_invites.retain(|(c, ..)| *c != info.call_id);
-                    drop(inner);
-                    for (rcv_id, msg_id) in acks {
-                        self.ack(rcv_id, msg_id);
-                    }
                     return;
-                }
-                if info.state != CallState::RingingIncoming {
-                    let acks: Vec<_> = inner.unacked_invites.iter().filter(|(c, ..)| *c == info.call_id).map(|(_, r, m)| (*r, m.clone())).collect();
-                    inner.unacked_invites.retain(|(c, ..)| *c != info.call_id);
-                    for (rcv_id, msg_id) in acks {
-                        let relay = inner.relay.clone();
-                        if let Some(relay) = relay {
-                            wasm_bindgen_futures::spawn_local(async move {
-                                let _ = relay.request(|id| ClientMsg::Ack { id, rcv_id, msg_id }).await;
-                            });
-                        }
-                    }
                 }
                 inner.view.ended = None;
                 let previous = inner.view.call.take().filter(|c| c.call_id == info.call_id.to_string());
@@ -368,7 +367,7 @@ impl Engine {
 
     /// Mutes or unmutes the microphone.
     pub fn toggle_mic(self: &Rc<Self>) {
-        let on = {
+        {
             let mut inner = self.inner.borrow_mut();
             let Some(call) = &mut inner.view.call else { return };
             call.mic_on = !call.mic_on;
@@ -376,9 +375,7 @@ impl Engine {
             if let Some(track) = inner.local.as_ref().and_then(|l| media::track(l, "audio")) {
                 track.set_enabled(on);
             }
-            on
-        };
-        let _ = on;
+        }
         self.announce_media();
     }
 

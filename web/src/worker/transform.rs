@@ -3,7 +3,7 @@
 
 use serde::{Deserialize, Serialize};
 use sotto_shared::crypto::{
-    clear_prefix_len, Direction, FrameDecryptor, FrameEncryptor, MediaSecret, Role, Stream,
+    clear_prefix_len, FrameDecryptor, FrameEncryptor, MediaSecret, Role, Stream,
 };
 
 use super::Counters;
@@ -58,7 +58,7 @@ impl FrameCrypto {
                 Self::Encrypt { enc: FrameEncryptor::new(key, options.kid), stream }
             }
             Operation::Decrypt => {
-                let key = secret.frame_key(direction_of(role.peer()), stream);
+                let key = secret.frame_key(role.peer().sending(), stream);
                 Self::Decrypt { dec: FrameDecryptor::new(key, options.kid) }
             }
         })
@@ -96,10 +96,6 @@ impl FrameCrypto {
             },
         }
     }
-}
-
-fn direction_of(role: Role) -> Direction {
-    role.sending()
 }
 
 #[cfg(test)]
