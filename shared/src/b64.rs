@@ -57,7 +57,10 @@ pub mod array {
     ///
     /// # Errors
     /// Only the serializer's own.
-    pub fn serialize<S: Serializer, const N: usize>(bytes: &[u8; N], s: S) -> Result<S::Ok, S::Error> {
+    pub fn serialize<S: Serializer, const N: usize>(
+        bytes: &[u8; N],
+        s: S,
+    ) -> Result<S::Ok, S::Error> {
         s.serialize_str(&super::encode(bytes))
     }
 
@@ -65,7 +68,9 @@ pub mod array {
     ///
     /// # Errors
     /// When the string is not base64url of `N` bytes.
-    pub fn deserialize<'de, D: Deserializer<'de>, const N: usize>(d: D) -> Result<[u8; N], D::Error> {
+    pub fn deserialize<'de, D: Deserializer<'de>, const N: usize>(
+        d: D,
+    ) -> Result<[u8; N], D::Error> {
         let text = <std::borrow::Cow<'de, str>>::deserialize(d)?;
         super::decode_array(&text).map_err(D::Error::custom)
     }

@@ -2,9 +2,9 @@
 //! call in progress is untouched.
 mod common;
 use common::World;
+use sotto_shared::Duration;
 use sotto_shared::call::{CallState, Command, Event};
 use sotto_shared::wire::signal::{EndReason, Media};
-use sotto_shared::Duration;
 
 #[test]
 fn second_caller_gets_busy() {
@@ -12,12 +12,19 @@ fn second_caller_gets_busy() {
     w.call("alice", "bob", Media::Video);
     w.run_until(Duration::secs(1), |w| w.state("bob").is_some());
     w.accept("bob", Media::Video);
-    w.run_until(Duration::secs(5), |w| w.state("alice") == Some(CallState::Connected));
+    w.run_until(Duration::secs(5), |w| {
+        w.state("alice") == Some(CallState::Connected)
+    });
 
     w.call("carol", "bob", Media::Audio);
     w.run_until(Duration::secs(2), |w| w.ended("carol").is_some());
     assert_eq!(w.ended("carol"), Some(EndReason::Busy));
-    assert!(w.ep("bob").events.iter().any(|(_, e)| matches!(e, Event::Missed { busy: true, .. })));
+    assert!(
+        w.ep("bob")
+            .events
+            .iter()
+            .any(|(_, e)| matches!(e, Event::Missed { busy: true, .. }))
+    );
     w.run_for(Duration::secs(5));
     w.assert_connected_pair("alice", "bob");
 }
@@ -26,6 +33,12 @@ fn second_caller_gets_busy() {
 fn starting_a_second_call_is_refused() {
     let mut w = World::new(21, &["alice", "bob", "carol"]);
     w.call("alice", "bob", Media::Video);
-    w.command("alice", Command::Start { peer: w.contact("carol"), media: Media::Audio });
+    w.command(
+        "alice",
+        Command::Start {
+            peer: w.contact("carol"),
+            media: Media::Audio,
+        },
+    );
     assert_eq!(w.ep("alice").errors, ["already in a call"]);
 }

@@ -1,9 +1,9 @@
 //! Bob declines: both sides end `rejected`, quickly.
 mod common;
 use common::World;
+use sotto_shared::Duration;
 use sotto_shared::call::Command;
 use sotto_shared::wire::signal::{EndReason, Media};
-use sotto_shared::Duration;
 
 #[test]
 fn decline_ends_both_sides_as_rejected() {

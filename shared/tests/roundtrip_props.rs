@@ -4,8 +4,8 @@ use proptest::prelude::*;
 use rand_chacha::ChaCha20Rng;
 use rand_chacha::rand_core::SeedableRng;
 use sotto_shared::crypto::{
-    FrameDecryptor, FrameEncryptor, FrameKey, IdentityKeyPair, Opener, ReplayWindow, Sealer, SframeHeader,
-    MAX_HEADER_LEN, MAX_SIGNAL_BYTES,
+    FrameDecryptor, FrameEncryptor, FrameKey, IdentityKeyPair, MAX_HEADER_LEN, MAX_SIGNAL_BYTES,
+    Opener, ReplayWindow, Sealer, SframeHeader,
 };
 use sotto_shared::wire::relay::{ClientMsg, Payload, SndId};
 

@@ -1,12 +1,15 @@
 //! Invitations that are too old, or already cancelled, never ring.
 mod common;
-use common::{peer, World};
+use common::{World, peer};
+use sotto_shared::Duration;
 use sotto_shared::call::{CallState, Event};
 use sotto_shared::wire::signal::Media;
-use sotto_shared::Duration;
 
 fn missed(w: &World, name: &str) -> bool {
-    w.ep(name).events.iter().any(|(_, e)| matches!(e, Event::Missed { busy: false, .. }))
+    w.ep(name)
+        .events
+        .iter()
+        .any(|(_, e)| matches!(e, Event::Missed { busy: false, .. }))
 }
 
 #[test]
@@ -28,11 +31,16 @@ fn an_invitation_with_time_left_rings_for_the_rest_of_it() {
     w.call("alice", "bob", Media::Video);
     w.run_for(Duration::secs(50));
     w.relay.offline.clear();
-    w.run_until(Duration::secs(1), |w| w.state("bob") == Some(CallState::RingingIncoming));
+    w.run_until(Duration::secs(1), |w| {
+        w.state("bob") == Some(CallState::RingingIncoming)
+    });
     let rang_at = w.now;
     w.run_until(Duration::secs(15), |w| w.ended("bob").is_some());
     let rang_for = w.now.saturating_since(rang_at);
-    assert!(rang_for < Duration::secs(11), "rings only for what is left: {rang_for:?}");
+    assert!(
+        rang_for < Duration::secs(11),
+        "rings only for what is left: {rang_for:?}"
+    );
 }
 
 #[test]

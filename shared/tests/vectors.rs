@@ -11,11 +11,11 @@ use chacha20poly1305::{ChaCha20Poly1305, KeyInit as _};
 use hkdf::Hkdf;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest as _, Sha256};
-use sotto_shared::crypto::{
-    clear_prefix_len, Direction, FrameDecryptor, FrameEncryptor, FrameKey, MediaKind, MediaSecret, PublicKey,
-    SframeHeader, Stream, MAX_HEADER_LEN,
-};
 use sotto_shared::CallId;
+use sotto_shared::crypto::{
+    Direction, FrameDecryptor, FrameEncryptor, FrameKey, MAX_HEADER_LEN, MediaKind, MediaSecret,
+    PublicKey, SframeHeader, Stream, clear_prefix_len,
+};
 
 fn vectors_dir() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/vectors")
@@ -36,15 +36,29 @@ struct HeaderVector {
 #[test]
 fn sframe_header_matches_rfc9605_vectors() {
     let file: HeaderFile =
-        serde_json::from_slice(&std::fs::read(vectors_dir().join("rfc9605-header.json")).unwrap()).unwrap();
+        serde_json::from_slice(&std::fs::read(vectors_dir().join("rfc9605-header.json")).unwrap())
+            .unwrap();
     assert!(file.header.len() > 50);
     for v in file.header {
         let expected = hex::decode(&v.encoded).unwrap();
         let mut out = [0; MAX_HEADER_LEN];
-        let len = SframeHeader { kid: v.kid, ctr: v.ctr }.encode(&mut out);
-        assert_eq!(hex::encode(&out[..len]), v.encoded, "encode kid={} ctr={}", v.kid, v.ctr);
+        let len = SframeHeader {
+            kid: v.kid,
+            ctr: v.ctr,
+        }
+        .encode(&mut out);
+        assert_eq!(
+            hex::encode(&out[..len]),
+            v.encoded,
+            "encode kid={} ctr={}",
+            v.kid,
+            v.ctr
+        );
         let (decoded, used) = SframeHeader::decode(&expected).unwrap();
-        assert_eq!((decoded.kid, decoded.ctr, used), (v.kid, v.ctr, expected.len()));
+        assert_eq!(
+            (decoded.kid, decoded.ctr, used),
+            (v.kid, v.ctr, expected.len())
+        );
     }
 }
 
@@ -122,22 +136,60 @@ fn compute() -> FrameVectors {
     let id_a = PublicKey::from_bytes(fixed(0xa0));
     let id_b = PublicKey::from_bytes(fixed(0x05));
     let code = secret.security_code(&id_a, &id_b);
-    assert_eq!(code, secret.security_code(&id_b, &id_a), "order of identities does not matter");
+    assert_eq!(
+        code,
+        secret.security_code(&id_b, &id_a),
+        "order of identities does not matter"
+    );
 
     let frame_key: [u8; 32] = fixed(0x80);
     let frame_salt: [u8; 12] = fixed(0xc0);
     let cases: [(&str, u64, u64, MediaKind, Vec<u8>); 5] = [
-        ("opus, first frame", 0, 0, MediaKind::Audio, hex::decode("fc0102030405060708090a0b0c0d0e0f").unwrap()),
-        ("vp8 key frame", 0, 1, MediaKind::Video, (0..64u8).map(|i| if i == 0 { 0x10 } else { i }).collect()),
-        ("vp8 delta frame", 0, 255, MediaKind::Video, (0..40u8).map(|i| i | 1).collect()),
-        ("wide counter", 0, 0x0123_4567_89ab, MediaKind::Audio, b"sotto frame v1".to_vec()),
-        ("key id 291", 291, 17767, MediaKind::Video, (0..20u8).map(|i| i | 1).collect()),
+        (
+            "opus, first frame",
+            0,
+            0,
+            MediaKind::Audio,
+            hex::decode("fc0102030405060708090a0b0c0d0e0f").unwrap(),
+        ),
+        (
+            "vp8 key frame",
+            0,
+            1,
+            MediaKind::Video,
+            (0..64u8).map(|i| if i == 0 { 0x10 } else { i }).collect(),
+        ),
+        (
+            "vp8 delta frame",
+            0,
+            255,
+            MediaKind::Video,
+            (0..40u8).map(|i| i | 1).collect(),
+        ),
+        (
+            "wide counter",
+            0,
+            0x0123_4567_89ab,
+            MediaKind::Audio,
+            b"sotto frame v1".to_vec(),
+        ),
+        (
+            "key id 291",
+            291,
+            17767,
+            MediaKind::Video,
+            (0..20u8).map(|i| i | 1).collect(),
+        ),
     ];
     let frames = cases
         .into_iter()
         .map(|(name, kid, ctr, kind, plaintext)| {
             let clear_len = clear_prefix_len(kind, &plaintext);
-            let mut enc = FrameEncryptor::with_counter_for_testing_only(FrameKey::new(frame_key, frame_salt), kid, ctr);
+            let mut enc = FrameEncryptor::with_counter_for_testing_only(
+                FrameKey::new(frame_key, frame_salt),
+                kid,
+                ctr,
+            );
             let mut frame = plaintext.clone();
             enc.encrypt(clear_len, &mut frame).unwrap();
             FrameVector {
@@ -155,7 +207,8 @@ fn compute() -> FrameVectors {
         .collect();
 
     FrameVectors {
-        description: "sotto frame format v1 and key schedule; see the sotto-shared crate docs".into(),
+        description: "sotto frame format v1 and key schedule; see the sotto-shared crate docs"
+            .into(),
         derivation: Derivation {
             call_id: hex::encode(call_id.as_bytes()),
             caller_dh_pk: hex::encode(caller.as_bytes()),
@@ -175,12 +228,24 @@ fn compute() -> FrameVectors {
 }
 
 /// The key schedule from its written spec with bare `hkdf`, not through `MediaSecret`.
-fn expand_independently(prk: &[u8; 32], direction: Direction, stream: Stream) -> ([u8; 32], [u8; 12]) {
+fn expand_independently(
+    prk: &[u8; 32],
+    direction: Direction,
+    stream: Stream,
+) -> ([u8; 32], [u8; 12]) {
     let hk = Hkdf::<Sha256>::from_prk(prk).unwrap();
     let mut key = [0; 32];
     let mut salt = [0; 12];
-    hk.expand(format!("sotto/v1/key {} {}", direction.label(), stream.label()).as_bytes(), &mut key).unwrap();
-    hk.expand(format!("sotto/v1/salt {} {}", direction.label(), stream.label()).as_bytes(), &mut salt).unwrap();
+    hk.expand(
+        format!("sotto/v1/key {} {}", direction.label(), stream.label()).as_bytes(),
+        &mut key,
+    )
+    .unwrap();
+    hk.expand(
+        format!("sotto/v1/salt {} {}", direction.label(), stream.label()).as_bytes(),
+        &mut salt,
+    )
+    .unwrap();
     (key, salt)
 }
 
@@ -189,7 +254,11 @@ fn frame_vectors_match_the_published_file() {
     let path = vectors_dir().join("frame-v1.json");
     let computed = compute();
     if std::env::var_os("SOTTO_BLESS_VECTORS").is_some() {
-        std::fs::write(&path, serde_json::to_string_pretty(&computed).unwrap() + "\n").unwrap();
+        std::fs::write(
+            &path,
+            serde_json::to_string_pretty(&computed).unwrap() + "\n",
+        )
+        .unwrap();
     }
     let published: FrameVectors = serde_json::from_slice(&std::fs::read(&path).unwrap()).unwrap();
     assert_eq!(computed, published);
@@ -215,8 +284,12 @@ fn media_secret_keys_match_the_written_schedule() {
             let (key, salt) = expand_independently(&secret.to_bytes(), direction, stream);
             let mut via_bare = vp8(7);
             let mut via_ours = via_bare.clone();
-            FrameEncryptor::new(FrameKey::new(key, salt), 0).encrypt(3, &mut via_bare).unwrap();
-            FrameEncryptor::new(secret.frame_key(direction, stream), 0).encrypt(3, &mut via_ours).unwrap();
+            FrameEncryptor::new(FrameKey::new(key, salt), 0)
+                .encrypt(3, &mut via_bare)
+                .unwrap();
+            FrameEncryptor::new(secret.frame_key(direction, stream), 0)
+                .encrypt(3, &mut via_ours)
+                .unwrap();
             assert_eq!(via_bare, via_ours, "{direction:?} {stream:?}");
         }
     }
@@ -235,7 +308,11 @@ fn published_frames_follow_the_written_format() {
         let key: [u8; 32] = hex::decode(&v.key).unwrap().try_into().unwrap();
         let salt: [u8; 12] = hex::decode(&v.salt).unwrap().try_into().unwrap();
         let mut header = [0; MAX_HEADER_LEN];
-        let hlen = SframeHeader { kid: v.kid, ctr: v.ctr }.encode(&mut header);
+        let hlen = SframeHeader {
+            kid: v.kid,
+            ctr: v.ctr,
+        }
+        .encode(&mut header);
         let mut trailer = header[..hlen].to_vec();
         trailer.push(v.clear_len as u8);
         trailer.push(0xC0 | (hlen as u8 - 1));

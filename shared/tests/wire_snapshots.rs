@@ -3,14 +3,17 @@
 
 use serde::Serialize;
 use serde::de::DeserializeOwned;
+use sotto_shared::CallId;
 use sotto_shared::call::CallState;
 use sotto_shared::crypto::PublicKey;
 use sotto_shared::wire::invite::Invitation;
-use sotto_shared::wire::relay::{ClientMsg, ErrorCode, IceServer, MsgId, Payload, RcvId, ServerMsg, SndId};
-use sotto_shared::wire::signal::{
-    CallMsg, CallSignal, ContactAccepted, ContactRequest, EndReason, IceCandidate, Media, SdpRole, Signal, SignalBody,
+use sotto_shared::wire::relay::{
+    ClientMsg, ErrorCode, IceServer, MsgId, Payload, RcvId, ServerMsg, SndId,
 };
-use sotto_shared::CallId;
+use sotto_shared::wire::signal::{
+    CallMsg, CallSignal, ContactAccepted, ContactRequest, EndReason, IceCandidate, Media, SdpRole,
+    Signal, SignalBody,
+};
 
 fn rcv() -> RcvId {
     RcvId::from_bytes([1; 24])
@@ -42,28 +45,73 @@ fn pin<T: Serialize + DeserializeOwned + PartialEq + std::fmt::Debug>(name: &str
 #[test]
 fn relay_requests() {
     pin("client_create_queue", &ClientMsg::CreateQueue { id: 1 });
-    pin("client_subscribe", &ClientMsg::Subscribe { id: 2, rcv_id: rcv() });
-    pin("client_ack", &ClientMsg::Ack { id: 3, rcv_id: rcv(), msg_id: MsgId("m1".into()) });
-    pin("client_send", &ClientMsg::Send { id: 4, snd_id: snd(), payload: Payload(vec![0xde, 0xad, 0xbe, 0xef]) });
-    pin("client_delete_queue", &ClientMsg::DeleteQueue { id: 5, rcv_id: rcv() });
-    pin("client_turn_credentials", &ClientMsg::TurnCredentials { id: 6 });
+    pin(
+        "client_subscribe",
+        &ClientMsg::Subscribe {
+            id: 2,
+            rcv_id: rcv(),
+        },
+    );
+    pin(
+        "client_ack",
+        &ClientMsg::Ack {
+            id: 3,
+            rcv_id: rcv(),
+            msg_id: MsgId("m1".into()),
+        },
+    );
+    pin(
+        "client_send",
+        &ClientMsg::Send {
+            id: 4,
+            snd_id: snd(),
+            payload: Payload(vec![0xde, 0xad, 0xbe, 0xef]),
+        },
+    );
+    pin(
+        "client_delete_queue",
+        &ClientMsg::DeleteQueue {
+            id: 5,
+            rcv_id: rcv(),
+        },
+    );
+    pin(
+        "client_turn_credentials",
+        &ClientMsg::TurnCredentials { id: 6 },
+    );
     pin("client_ping", &ClientMsg::Ping { id: 7 });
 }
 
 #[test]
 fn relay_replies_and_pushes() {
-    pin("server_queue_created", &ServerMsg::QueueCreated { id: 1, rcv_id: rcv(), snd_id: snd() });
+    pin(
+        "server_queue_created",
+        &ServerMsg::QueueCreated {
+            id: 1,
+            rcv_id: rcv(),
+            snd_id: snd(),
+        },
+    );
     pin("server_ok", &ServerMsg::Ok { id: 2 });
     pin(
         "server_message",
-        &ServerMsg::Message { rcv_id: rcv(), msg_id: MsgId("m1".into()), ts: 1_700_000_000_000, payload: Payload(vec![1, 2, 3]) },
+        &ServerMsg::Message {
+            rcv_id: rcv(),
+            msg_id: MsgId("m1".into()),
+            ts: 1_700_000_000_000,
+            payload: Payload(vec![1, 2, 3]),
+        },
     );
     pin(
         "server_ice_servers",
         &ServerMsg::IceServers {
             id: 3,
             servers: vec![
-                IceServer { urls: vec!["stun:turn.example:3478".into()], username: None, credential: None },
+                IceServer {
+                    urls: vec!["stun:turn.example:3478".into()],
+                    username: None,
+                    credential: None,
+                },
                 IceServer {
                     urls: vec!["turn:turn.example:3478?transport=udp".into()],
                     username: Some("1700000000:abc".into()),
@@ -74,9 +122,26 @@ fn relay_replies_and_pushes() {
         },
     );
     pin("server_pong", &ServerMsg::Pong { id: 4 });
-    pin("server_error", &ServerMsg::Error { id: Some(5), code: ErrorCode::QueueFull, message: "queue is full".into() });
-    pin("server_error_unparsed", &ServerMsg::Error { id: None, code: ErrorCode::BadRequest, message: "not JSON".into() });
-    pin("server_subscription_ended", &ServerMsg::SubscriptionEnded { rcv_id: rcv() });
+    pin(
+        "server_error",
+        &ServerMsg::Error {
+            id: Some(5),
+            code: ErrorCode::QueueFull,
+            message: "queue is full".into(),
+        },
+    );
+    pin(
+        "server_error_unparsed",
+        &ServerMsg::Error {
+            id: None,
+            code: ErrorCode::BadRequest,
+            message: "not JSON".into(),
+        },
+    );
+    pin(
+        "server_subscription_ended",
+        &ServerMsg::SubscriptionEnded { rcv_id: rcv() },
+    );
 }
 
 #[test]
@@ -84,7 +149,10 @@ fn error_codes() {
     let all: Vec<_> = ErrorCode::ALL.to_vec();
     pin("error_codes", &all);
     for code in ErrorCode::ALL {
-        assert_eq!(serde_json::to_string(&code).unwrap(), format!("\"{}\"", code.as_str()));
+        assert_eq!(
+            serde_json::to_string(&code).unwrap(),
+            format!("\"{}\"", code.as_str())
+        );
     }
 }
 
@@ -101,27 +169,102 @@ fn contact_signals() {
     );
     pin(
         "signal_contact_accepted",
-        &Signal::new(SignalBody::ContactAccepted(ContactAccepted { relay: "https://sotto.example".into(), snd_id: snd() })),
+        &Signal::new(SignalBody::ContactAccepted(ContactAccepted {
+            relay: "https://sotto.example".into(),
+            snd_id: snd(),
+        })),
     );
-    pin("signal_contact_removed", &Signal::new(SignalBody::ContactRemoved));
+    pin(
+        "signal_contact_removed",
+        &Signal::new(SignalBody::ContactRemoved),
+    );
 }
 
 fn call(seq: u32, msg: CallMsg) -> Signal {
-    Signal::new(SignalBody::Call(CallSignal { call_id: call_id(), seq, msg }))
+    Signal::new(SignalBody::Call(CallSignal {
+        call_id: call_id(),
+        seq,
+        msg,
+    }))
 }
 
 #[test]
 fn call_signals() {
-    pin("call_invite", &call(0, CallMsg::Invite { media: Media::Video, encryption: true, dh_pk: pk(), lifetime_ms: 60_000 }));
+    pin(
+        "call_invite",
+        &call(
+            0,
+            CallMsg::Invite {
+                media: Media::Video,
+                encryption: true,
+                dh_pk: pk(),
+                lifetime_ms: 60_000,
+            },
+        ),
+    );
     pin(
         "call_offer",
-        &call(0, CallMsg::Offer { media: Media::Audio, sdp: "v=0\r\n".into(), candidates: vec![candidate()], dh_pk: pk() }),
+        &call(
+            0,
+            CallMsg::Offer {
+                media: Media::Audio,
+                sdp: "v=0\r\n".into(),
+                candidates: vec![candidate()],
+                dh_pk: pk(),
+            },
+        ),
     );
-    pin("call_answer", &call(1, CallMsg::Answer { sdp: "v=0\r\n".into(), candidates: vec![] }));
-    pin("call_candidates", &call(2, CallMsg::Candidates { candidates: vec![candidate()], done: true }));
-    pin("call_renegotiate", &call(3, CallMsg::Renegotiate { generation: 1, sdp: "v=0\r\n".into(), role: SdpRole::Offer }));
-    pin("call_media", &call(4, CallMsg::Media { audio: false, video: true, screen: false }));
-    pin("call_hangup", &call(5, CallMsg::Hangup { reason: EndReason::LocalHangup }));
+    pin(
+        "call_answer",
+        &call(
+            1,
+            CallMsg::Answer {
+                sdp: "v=0\r\n".into(),
+                candidates: vec![],
+            },
+        ),
+    );
+    pin(
+        "call_candidates",
+        &call(
+            2,
+            CallMsg::Candidates {
+                candidates: vec![candidate()],
+                done: true,
+            },
+        ),
+    );
+    pin(
+        "call_renegotiate",
+        &call(
+            3,
+            CallMsg::Renegotiate {
+                generation: 1,
+                sdp: "v=0\r\n".into(),
+                role: SdpRole::Offer,
+            },
+        ),
+    );
+    pin(
+        "call_media",
+        &call(
+            4,
+            CallMsg::Media {
+                audio: false,
+                video: true,
+                screen: false,
+            },
+        ),
+    );
+    pin(
+        "call_hangup",
+        &call(
+            5,
+            CallMsg::Hangup {
+                reason: EndReason::LocalHangup,
+            },
+        ),
+    );
     pin("call_reject", &call(1, CallMsg::Reject));
     pin("call_busy", &call(0, CallMsg::Busy));
 }
@@ -156,7 +299,13 @@ fn end_reasons_and_states() {
 
 #[test]
 fn invitation_and_link() {
-    let invite = Invitation { v: 1, relay: "https://sotto.example".into(), snd_id: snd(), pk: pk(), name: "Alice".into() };
+    let invite = Invitation {
+        v: 1,
+        relay: "https://sotto.example".into(),
+        snd_id: snd(),
+        pk: pk(),
+        name: "Alice".into(),
+    };
     pin("invitation", &invite);
     let link = invite.to_link("https://sotto.example/");
     insta::assert_snapshot!("invite_link", link);
@@ -166,9 +315,15 @@ fn invitation_and_link() {
 #[test]
 fn unknown_signal_versions_are_named() {
     let json = br#"{"v":2,"type":"contact_removed"}"#;
-    assert_eq!(Signal::from_json(json).unwrap_err().to_string(), "signal version 2 is not supported (this build speaks v1)");
+    assert_eq!(
+        Signal::from_json(json).unwrap_err().to_string(),
+        "signal version 2 is not supported (this build speaks v1)"
+    );
     let ok = br#"{"v":1,"type":"contact_removed"}"#;
-    assert_eq!(Signal::from_json(ok).unwrap(), Signal::new(SignalBody::ContactRemoved));
+    assert_eq!(
+        Signal::from_json(ok).unwrap(),
+        Signal::new(SignalBody::ContactRemoved)
+    );
 }
 
 #[test]

@@ -6,7 +6,11 @@ use std::time::Duration;
 
 /// How a self-hoster configures the shim.
 #[derive(Debug, Clone, clap::Parser)]
-#[command(name = "sotto-shim", version, about = "sotto's relay: sealed call signalling between browsers, TURN credentials, and the web app")]
+#[command(
+    name = "sotto-shim",
+    version,
+    about = "sotto's relay: sealed call signalling between browsers, TURN credentials, and the web app"
+)]
 pub struct Config {
     /// Address to listen on.
     #[arg(long, env = "SOTTO_LISTEN", default_value = "127.0.0.1:8080")]
@@ -64,7 +68,11 @@ pub struct Config {
 
     /// An Origin allowed to open the relay WebSocket, e.g. `https://sotto.example`. Repeatable
     /// (comma-separated in the environment). Default: only the shim's own host.
-    #[arg(long = "allowed-origin", env = "SOTTO_ALLOWED_ORIGIN", value_delimiter = ',')]
+    #[arg(
+        long = "allowed-origin",
+        env = "SOTTO_ALLOWED_ORIGIN",
+        value_delimiter = ','
+    )]
     pub allowed_origins: Vec<String>,
 
     /// How often expired messages are swept, in seconds.
@@ -90,16 +98,30 @@ impl Config {
         if !self.turn_urls.is_empty() && self.turn_secret.as_deref().is_none_or(str::is_empty) {
             return Err("--turn-url needs --turn-secret (the coturn static-auth-secret)".into());
         }
-        if let Some(bad) = self.turn_urls.iter().find(|u| !(u.starts_with("turn:") || u.starts_with("turns:") || u.starts_with("stun:"))) {
-            return Err(format!("--turn-url {bad:?} must start with turn:, turns: or stun:"));
+        if let Some(bad) = self.turn_urls.iter().find(|u| {
+            !(u.starts_with("turn:") || u.starts_with("turns:") || u.starts_with("stun:"))
+        }) {
+            return Err(format!(
+                "--turn-url {bad:?} must start with turn:, turns: or stun:"
+            ));
         }
-        if let Some(bad) = self.allowed_origins.iter().find(|o| !(o.starts_with("http://") || o.starts_with("https://"))) {
-            return Err(format!("--allowed-origin {bad:?} must be an origin like https://sotto.example"));
+        if let Some(bad) = self
+            .allowed_origins
+            .iter()
+            .find(|o| !(o.starts_with("http://") || o.starts_with("https://")))
+        {
+            return Err(format!(
+                "--allowed-origin {bad:?} must be an origin like https://sotto.example"
+            ));
         }
         if self.max_payload_bytes >= self.max_frame_bytes {
             return Err("--max-payload-bytes must be below --max-frame-bytes (base64 grows payloads by a third)".into());
         }
-        if self.rate_limit_per_sec == 0 || self.rate_limit_burst == 0 || self.max_pending == 0 || self.send_buffer == 0 {
+        if self.rate_limit_per_sec == 0
+            || self.rate_limit_burst == 0
+            || self.max_pending == 0
+            || self.send_buffer == 0
+        {
             return Err("rate limits, --max-pending and --send-buffer must be at least 1".into());
         }
         Ok(())

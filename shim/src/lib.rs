@@ -51,7 +51,11 @@ pub(crate) struct AppState {
 ///
 /// # Errors
 /// A message for a bad configuration or an unusable data directory.
-pub async fn serve(config: Config, listener: TcpListener, shutdown: impl Future<Output = ()> + Send + 'static) -> Result<(), String> {
+pub async fn serve(
+    config: Config,
+    listener: TcpListener,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> Result<(), String> {
     serve_with_clock(config, listener, shutdown, Arc::new(SystemClock)).await
 }
 
@@ -74,15 +78,38 @@ pub async fn serve_with_clock(
     let limits = Limits {
         max_payload_bytes: config.max_payload_bytes,
         max_pending: config.max_pending,
-        message_ttl_ms: config.message_ttl().as_millis().try_into().unwrap_or(u64::MAX),
+        message_ttl_ms: config
+            .message_ttl()
+            .as_millis()
+            .try_into()
+            .unwrap_or(u64::MAX),
     };
-    let turn = Turn { urls: config.turn_urls.clone(), secret: config.turn_secret.clone(), ttl_s: config.turn_ttl };
-    let relay = Arc::new(Relay::new(Arc::clone(&store), clock, Arc::clone(&metrics), limits, turn));
+    let turn = Turn {
+        urls: config.turn_urls.clone(),
+        secret: config.turn_secret.clone(),
+        ttl_s: config.turn_ttl,
+    };
+    let relay = Arc::new(Relay::new(
+        Arc::clone(&store),
+        clock,
+        Arc::clone(&metrics),
+        limits,
+        turn,
+    ));
     let token = CancellationToken::new();
-    let state = AppState { config: Arc::new(config), relay: Arc::clone(&relay), metrics, shutdown: token.clone() };
+    let state = AppState {
+        config: Arc::new(config),
+        relay: Arc::clone(&relay),
+        metrics,
+        shutdown: token.clone(),
+    };
 
     let sweeper = {
-        let (relay, token, every) = (Arc::clone(&relay), token.clone(), Duration::from_secs(state.config.sweep_secs.max(1)));
+        let (relay, token, every) = (
+            Arc::clone(&relay),
+            token.clone(),
+            Duration::from_secs(state.config.sweep_secs.max(1)),
+        );
         tokio::spawn(async move {
             let mut tick = tokio::time::interval(every);
             loop {
@@ -94,7 +121,9 @@ pub async fn serve_with_clock(
         })
     };
 
-    let addr = listener.local_addr().map_err(|e| format!("listener has no address: {e}"))?;
+    let addr = listener
+        .local_addr()
+        .map_err(|e| format!("listener has no address: {e}"))?;
     println!("sotto shim listening on http://{addr}");
     tracing::info!(%addr, "listening");
 
@@ -109,7 +138,10 @@ pub async fn serve_with_clock(
     let result = server.await.map_err(|e| format!("server failed: {e}"));
     token.cancel();
     let _ = sweeper.await;
-    store.flush().await.map_err(|e| format!("store flush failed: {e}"))?;
+    store
+        .flush()
+        .await
+        .map_err(|e| format!("store flush failed: {e}"))?;
     tracing::info!("stopped");
     result
 }
@@ -121,7 +153,8 @@ pub async fn shutdown_signal() {
     };
     #[cfg(unix)]
     let term = async {
-        if let Ok(mut s) = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+        if let Ok(mut s) = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
+        {
             s.recv().await;
         }
     };

@@ -3,13 +3,15 @@
 use std::process::ExitCode;
 
 use clap::Parser as _;
-use sotto_shim::{serve, shutdown_signal, Config};
+use sotto_shim::{Config, serve, shutdown_signal};
 
 #[tokio::main]
 async fn main() -> ExitCode {
     tracing_subscriber::fmt()
         .with_writer(std::io::stderr)
-        .with_env_filter(tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into()))
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into()),
+        )
         .init();
     let config = Config::parse();
     let listener = match tokio::net::TcpListener::bind(&config.listen).await {

@@ -7,7 +7,9 @@ use std::time::Duration;
 use sotto_shared::wire::relay::ErrorCode;
 
 /// Upper bounds of the request latency buckets, in seconds.
-const BUCKETS: [f64; 10] = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1.0];
+const BUCKETS: [f64; 10] = [
+    0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1.0,
+];
 
 /// The shim's metrics. Cheap to update from any task.
 #[derive(Debug, Default)]
@@ -26,7 +28,10 @@ pub struct Metrics {
 
 impl Metrics {
     pub(crate) fn error(&self, code: ErrorCode) {
-        let i = ErrorCode::ALL.iter().position(|c| *c == code).expect("ALL lists every code");
+        let i = ErrorCode::ALL
+            .iter()
+            .position(|c| *c == code)
+            .expect("ALL lists every code");
         self.errors[i].fetch_add(1, Relaxed);
     }
 
@@ -38,7 +43,10 @@ impl Metrics {
             }
         }
         self.latency_count.fetch_add(1, Relaxed);
-        self.latency_sum_us.fetch_add(u64::try_from(latency.as_micros()).unwrap_or(u64::MAX), Relaxed);
+        self.latency_sum_us.fetch_add(
+            u64::try_from(latency.as_micros()).unwrap_or(u64::MAX),
+            Relaxed,
+        );
     }
 
     /// Prometheus text exposition; `queues` is read from the store at scrape time.
@@ -46,26 +54,83 @@ impl Metrics {
     pub fn render(&self, queues: u64) -> String {
         let mut out = String::new();
         let mut metric = |name: &str, kind: &str, help: &str, value: String| {
-            let _ = writeln!(out, "# HELP {name} {help}\n# TYPE {name} {kind}\n{name} {value}");
+            let _ = writeln!(
+                out,
+                "# HELP {name} {help}\n# TYPE {name} {kind}\n{name} {value}"
+            );
         };
-        metric("sotto_connections", "gauge", "Open relay WebSockets.", self.connections.load(Relaxed).to_string());
-        metric("sotto_queues", "gauge", "Queues in the store.", queues.to_string());
-        metric("sotto_messages_stored_total", "counter", "Messages stored durably.", self.stored.load(Relaxed).to_string());
-        metric("sotto_messages_delivered_total", "counter", "Messages pushed to subscribers.", self.delivered.load(Relaxed).to_string());
-        metric("sotto_messages_acked_total", "counter", "Messages acknowledged and deleted.", self.acked.load(Relaxed).to_string());
-        metric("sotto_messages_expired_total", "counter", "Messages deleted unacknowledged after their TTL.", self.expired.load(Relaxed).to_string());
-        metric("sotto_slow_client_disconnects_total", "counter", "Clients disconnected for not reading.", self.slow_disconnects.load(Relaxed).to_string());
-        let _ = writeln!(out, "# HELP sotto_errors_total Error replies by code.\n# TYPE sotto_errors_total counter");
+        metric(
+            "sotto_connections",
+            "gauge",
+            "Open relay WebSockets.",
+            self.connections.load(Relaxed).to_string(),
+        );
+        metric(
+            "sotto_queues",
+            "gauge",
+            "Queues in the store.",
+            queues.to_string(),
+        );
+        metric(
+            "sotto_messages_stored_total",
+            "counter",
+            "Messages stored durably.",
+            self.stored.load(Relaxed).to_string(),
+        );
+        metric(
+            "sotto_messages_delivered_total",
+            "counter",
+            "Messages pushed to subscribers.",
+            self.delivered.load(Relaxed).to_string(),
+        );
+        metric(
+            "sotto_messages_acked_total",
+            "counter",
+            "Messages acknowledged and deleted.",
+            self.acked.load(Relaxed).to_string(),
+        );
+        metric(
+            "sotto_messages_expired_total",
+            "counter",
+            "Messages deleted unacknowledged after their TTL.",
+            self.expired.load(Relaxed).to_string(),
+        );
+        metric(
+            "sotto_slow_client_disconnects_total",
+            "counter",
+            "Clients disconnected for not reading.",
+            self.slow_disconnects.load(Relaxed).to_string(),
+        );
+        let _ = writeln!(
+            out,
+            "# HELP sotto_errors_total Error replies by code.\n# TYPE sotto_errors_total counter"
+        );
         for (code, n) in ErrorCode::ALL.iter().zip(&self.errors) {
-            let _ = writeln!(out, "sotto_errors_total{{code=\"{}\"}} {}", code.as_str(), n.load(Relaxed));
+            let _ = writeln!(
+                out,
+                "sotto_errors_total{{code=\"{}\"}} {}",
+                code.as_str(),
+                n.load(Relaxed)
+            );
         }
-        let _ = writeln!(out, "# HELP sotto_request_seconds Time from a request's arrival to its reply.\n# TYPE sotto_request_seconds histogram");
+        let _ = writeln!(
+            out,
+            "# HELP sotto_request_seconds Time from a request's arrival to its reply.\n# TYPE sotto_request_seconds histogram"
+        );
         for (bound, n) in BUCKETS.iter().zip(&self.latency_buckets) {
-            let _ = writeln!(out, "sotto_request_seconds_bucket{{le=\"{bound}\"}} {}", n.load(Relaxed));
+            let _ = writeln!(
+                out,
+                "sotto_request_seconds_bucket{{le=\"{bound}\"}} {}",
+                n.load(Relaxed)
+            );
         }
         let count = self.latency_count.load(Relaxed);
         let _ = writeln!(out, "sotto_request_seconds_bucket{{le=\"+Inf\"}} {count}");
-        let _ = writeln!(out, "sotto_request_seconds_sum {}", self.latency_sum_us.load(Relaxed) as f64 / 1e6);
+        let _ = writeln!(
+            out,
+            "sotto_request_seconds_sum {}",
+            self.latency_sum_us.load(Relaxed) as f64 / 1e6
+        );
         let _ = writeln!(out, "sotto_request_seconds_count {count}");
         out
     }

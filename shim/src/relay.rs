@@ -11,8 +11,10 @@ use std::collections::{HashMap, HashSet};
 use std::sync::{Arc, Mutex};
 
 use rand_core::Rng as _;
-use sotto_shared::wire::relay::{ClientMsg, ErrorCode, MsgId, Payload, RcvId, ReqId, ServerMsg, SndId};
-use tokio::sync::{mpsc, OwnedMutexGuard};
+use sotto_shared::wire::relay::{
+    ClientMsg, ErrorCode, MsgId, Payload, RcvId, ReqId, ServerMsg, SndId,
+};
+use tokio::sync::{OwnedMutexGuard, mpsc};
 use tokio_util::sync::CancellationToken;
 
 use crate::clock::Clock;
@@ -55,7 +57,12 @@ impl Conn {
     /// A connection whose messages go to `outbox`.
     #[must_use]
     pub fn new(id: u64, outbox: mpsc::Sender<ServerMsg>) -> Self {
-        Self { id, outbox, kill: CancellationToken::new(), subscriptions: Mutex::new(HashSet::new()) }
+        Self {
+            id,
+            outbox,
+            kill: CancellationToken::new(),
+            subscriptions: Mutex::new(HashSet::new()),
+        }
     }
 
     /// Queues a message for the client. A client whose outbox is full is too slow to read and
@@ -65,7 +72,9 @@ impl Conn {
             Ok(()) => true,
             Err(mpsc::error::TrySendError::Full(_)) => {
                 if !self.kill.is_cancelled() {
-                    metrics.slow_disconnects.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                    metrics
+                        .slow_disconnects
+                        .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
                     tracing::info!(conn = self.id, "disconnecting a client that does not read");
                 }
                 self.kill.cancel();
@@ -119,28 +128,53 @@ pub struct Relay {
 
 impl std::fmt::Debug for Relay {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Relay").field("limits", &self.limits).finish_non_exhaustive()
+        f.debug_struct("Relay")
+            .field("limits", &self.limits)
+            .finish_non_exhaustive()
     }
 }
 
 fn store_error(e: &StoreError) -> (ErrorCode, &'static str) {
     match e {
         StoreError::UnknownQueue => (ErrorCode::UnknownQueue, "no such queue"),
-        StoreError::QueueFull => (ErrorCode::QueueFull, "the queue is full; the receiver must ack first"),
-        StoreError::Internal(_) => (ErrorCode::Internal, "the shim could not store this; try again"),
+        StoreError::QueueFull => (
+            ErrorCode::QueueFull,
+            "the queue is full; the receiver must ack first",
+        ),
+        StoreError::Internal(_) => (
+            ErrorCode::Internal,
+            "the shim could not store this; try again",
+        ),
     }
 }
 
 impl Relay {
     /// A relay over `store`.
-    pub fn new(store: Arc<dyn Store>, clock: Arc<dyn Clock>, metrics: Arc<Metrics>, limits: Limits, turn: Turn) -> Self {
-        Self { store, clock, metrics, limits, turn, slots: Mutex::new(HashMap::new()) }
+    pub fn new(
+        store: Arc<dyn Store>,
+        clock: Arc<dyn Clock>,
+        metrics: Arc<Metrics>,
+        limits: Limits,
+        turn: Turn,
+    ) -> Self {
+        Self {
+            store,
+            clock,
+            metrics,
+            limits,
+            turn,
+            slots: Mutex::new(HashMap::new()),
+        }
     }
 
     /// The error reply for `id`, counted.
     pub fn error(&self, id: Option<ReqId>, code: ErrorCode, message: &str) -> ServerMsg {
         self.metrics.error(code);
-        ServerMsg::Error { id, code, message: message.to_owned() }
+        ServerMsg::Error {
+            id,
+            code,
+            message: message.to_owned(),
+        }
     }
 
     /// Handles one request. Returns the reply, or `None` when it was already queued (a
@@ -151,7 +185,11 @@ impl Relay {
             ClientMsg::CreateQueue { id } => self.create_queue(id).await,
             ClientMsg::Subscribe { id, rcv_id } => return self.subscribe(conn, id, rcv_id).await,
             ClientMsg::Ack { id, rcv_id, msg_id } => self.ack(conn, id, &rcv_id, msg_id).await,
-            ClientMsg::Send { id, snd_id, payload } => self.send(id, snd_id, payload).await,
+            ClientMsg::Send {
+                id,
+                snd_id,
+                payload,
+            } => self.send(id, snd_id, payload).await,
             ClientMsg::DeleteQueue { id, rcv_id } => self.delete_queue(conn, id, &rcv_id).await,
             ClientMsg::TurnCredentials { id } => Ok(self.turn_credentials(id)),
             ClientMsg::Ping { id } => Ok(ServerMsg::Pong { id }),
@@ -166,7 +204,9 @@ impl Relay {
         let mut rng = rand_core::UnwrapErr(getrandom::SysRng);
         let rcv_id = RcvId::random(&mut rng);
         let snd_id = SndId::random(&mut rng);
-        self.store.create_queue(QueueKey::of(&rcv_id), snd_id, self.clock.now_ms()).await?;
+        self.store
+            .create_queue(QueueKey::of(&rcv_id), snd_id, self.clock.now_ms())
+            .await?;
         Ok(ServerMsg::QueueCreated { id, rcv_id, snd_id })
     }
 
@@ -174,7 +214,9 @@ impl Relay {
         let queue = QueueKey::of(&rcv_id);
         match self.store.queue_exists(queue).await {
             Ok(true) => {}
-            Ok(false) => return Some(self.error(Some(id), ErrorCode::UnknownQueue, "no such queue")),
+            Ok(false) => {
+                return Some(self.error(Some(id), ErrorCode::UnknownQueue, "no such queue"));
+            }
             Err(e) => {
                 let (code, message) = store_error(&e);
                 return Some(self.error(Some(id), code, message));
@@ -182,12 +224,24 @@ impl Relay {
         }
         let mut slot = self.lock_slot(queue).await;
         if let Some(old) = slot.take().filter(|old| old.conn.id != conn.id) {
-            old.conn.subscriptions.lock().expect("not poisoned").remove(&queue);
-            old.conn.push(ServerMsg::SubscriptionEnded { rcv_id }, &self.metrics);
+            old.conn
+                .subscriptions
+                .lock()
+                .expect("not poisoned")
+                .remove(&queue);
+            old.conn
+                .push(ServerMsg::SubscriptionEnded { rcv_id }, &self.metrics);
         }
-        conn.subscriptions.lock().expect("not poisoned").insert(queue);
+        conn.subscriptions
+            .lock()
+            .expect("not poisoned")
+            .insert(queue);
         conn.push(ServerMsg::Ok { id }, &self.metrics);
-        let mut sub = Subscriber { conn: Arc::clone(conn), rcv_id, delivered: 0 };
+        let mut sub = Subscriber {
+            conn: Arc::clone(conn),
+            rcv_id,
+            delivered: 0,
+        };
         self.catch_up(queue, &mut sub, Patience::Wait).await;
         *slot = Some(sub);
         None
@@ -195,41 +249,82 @@ impl Relay {
 
     /// Pushes everything after `sub.delivered` from the store.
     async fn catch_up(&self, queue: QueueKey, sub: &mut Subscriber, patience: Patience) {
-        let min_ts = self.clock.now_ms().saturating_sub(self.limits.message_ttl_ms);
-        match self.store.backlog(queue, sub.delivered, min_ts, self.limits.max_pending).await {
+        let min_ts = self
+            .clock
+            .now_ms()
+            .saturating_sub(self.limits.message_ttl_ms);
+        match self
+            .store
+            .backlog(queue, sub.delivered, min_ts, self.limits.max_pending)
+            .await
+        {
             Ok(backlog) => {
                 for msg in backlog.messages {
                     self.push_message(sub, msg, patience).await;
                 }
                 sub.delivered = sub.delivered.max(backlog.head);
             }
-            Err(e) => tracing::warn!(error = %e, "backlog unavailable; the client gets it on resubscribe"),
+            Err(e) => {
+                tracing::warn!(error = %e, "backlog unavailable; the client gets it on resubscribe")
+            }
         }
     }
 
     async fn push_message(&self, sub: &mut Subscriber, msg: StoredMsg, patience: Patience) {
         sub.delivered = sub.delivered.max(msg.seq);
-        let push = ServerMsg::Message { rcv_id: sub.rcv_id, msg_id: msg.msg_id, ts: msg.ts, payload: Payload(msg.payload) };
+        let push = ServerMsg::Message {
+            rcv_id: sub.rcv_id,
+            msg_id: msg.msg_id,
+            ts: msg.ts,
+            payload: Payload(msg.payload),
+        };
         let queued = match patience {
             Patience::Wait => sub.conn.push_waiting(push, &self.metrics).await,
             Patience::None => sub.conn.push(push, &self.metrics),
         };
         if queued {
-            self.metrics.delivered.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+            self.metrics
+                .delivered
+                .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
         }
     }
 
-    async fn send(&self, id: ReqId, snd_id: SndId, payload: Payload) -> Result<ServerMsg, StoreError> {
+    async fn send(
+        &self,
+        id: ReqId,
+        snd_id: SndId,
+        payload: Payload,
+    ) -> Result<ServerMsg, StoreError> {
         if payload.0.len() > self.limits.max_payload_bytes {
-            let message = format!("payload of {} bytes exceeds {}", payload.0.len(), self.limits.max_payload_bytes);
+            let message = format!(
+                "payload of {} bytes exceeds {}",
+                payload.0.len(),
+                self.limits.max_payload_bytes
+            );
             return Ok(self.error(Some(id), ErrorCode::TooLarge, &message));
         }
         let mut raw = [0u8; 12];
         rand_core::UnwrapErr(getrandom::SysRng).fill_bytes(&mut raw);
         let msg_id = MsgId(sotto_shared::b64::encode(&raw));
-        let pushed = self.store.push(snd_id, msg_id, self.clock.now_ms(), payload.0, self.limits.max_pending).await?;
-        self.metrics.stored.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-        let existing = self.slots.lock().expect("not poisoned").get(&pushed.queue).cloned();
+        let pushed = self
+            .store
+            .push(
+                snd_id,
+                msg_id,
+                self.clock.now_ms(),
+                payload.0,
+                self.limits.max_pending,
+            )
+            .await?;
+        self.metrics
+            .stored
+            .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        let existing = self
+            .slots
+            .lock()
+            .expect("not poisoned")
+            .get(&pushed.queue)
+            .cloned();
         if let Some(slot) = existing {
             let mut guard = slot.lock().await;
             if let Some(sub) = guard.as_mut().filter(|s| pushed.msg.seq > s.delivered) {
@@ -244,9 +339,19 @@ impl Relay {
         Ok(ServerMsg::Ok { id })
     }
 
-    async fn ack(&self, conn: &Arc<Conn>, id: ReqId, rcv_id: &RcvId, msg_id: MsgId) -> Result<ServerMsg, StoreError> {
+    async fn ack(
+        &self,
+        conn: &Arc<Conn>,
+        id: ReqId,
+        rcv_id: &RcvId,
+        msg_id: MsgId,
+    ) -> Result<ServerMsg, StoreError> {
         let queue = QueueKey::of(rcv_id);
-        let subscribed_here = conn.subscriptions.lock().expect("not poisoned").contains(&queue);
+        let subscribed_here = conn
+            .subscriptions
+            .lock()
+            .expect("not poisoned")
+            .contains(&queue);
         if subscribed_here {
             // The queue exists (this socket holds its subscription), and an ack need not be
             // durable: if it is lost in a crash the message is delivered again and the receiver
@@ -255,28 +360,44 @@ impl Relay {
             let (store, metrics) = (Arc::clone(&self.store), Arc::clone(&self.metrics));
             tokio::spawn(async move {
                 if let Ok(true) = store.ack(queue, msg_id).await {
-                    metrics.acked.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                    metrics
+                        .acked
+                        .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
                 }
             });
             return Ok(ServerMsg::Ok { id });
         }
         // Acking twice is fine: at-least-once delivery makes duplicates normal.
         if self.store.ack(queue, msg_id).await? {
-            self.metrics.acked.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+            self.metrics
+                .acked
+                .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
         }
         Ok(ServerMsg::Ok { id })
     }
 
-    async fn delete_queue(&self, conn: &Arc<Conn>, id: ReqId, rcv_id: &RcvId) -> Result<ServerMsg, StoreError> {
+    async fn delete_queue(
+        &self,
+        conn: &Arc<Conn>,
+        id: ReqId,
+        rcv_id: &RcvId,
+    ) -> Result<ServerMsg, StoreError> {
         let queue = QueueKey::of(rcv_id);
         if !self.store.delete_queue(queue).await? {
             return Err(StoreError::UnknownQueue);
         }
         let mut slot = self.lock_slot(queue).await;
         if let Some(sub) = slot.take() {
-            sub.conn.subscriptions.lock().expect("not poisoned").remove(&queue);
+            sub.conn
+                .subscriptions
+                .lock()
+                .expect("not poisoned")
+                .remove(&queue);
             if sub.conn.id != conn.id {
-                sub.conn.push(ServerMsg::SubscriptionEnded { rcv_id: *rcv_id }, &self.metrics);
+                sub.conn.push(
+                    ServerMsg::SubscriptionEnded { rcv_id: *rcv_id },
+                    &self.metrics,
+                );
             }
         }
         self.slots.lock().expect("not poisoned").remove(&queue);
@@ -284,16 +405,41 @@ impl Relay {
     }
 
     fn turn_credentials(&self, id: ReqId) -> ServerMsg {
-        let Some(secret) = &self.turn.secret else { return ServerMsg::IceServers { id, servers: Vec::new(), ttl_s: 0 } };
-        let servers = crate::turn::credentials(&self.turn.urls, secret, self.clock.now_ms() / 1000, self.turn.ttl_s);
-        ServerMsg::IceServers { id, servers, ttl_s: self.turn.ttl_s }
+        let Some(secret) = &self.turn.secret else {
+            return ServerMsg::IceServers {
+                id,
+                servers: Vec::new(),
+                ttl_s: 0,
+            };
+        };
+        let servers = crate::turn::credentials(
+            &self.turn.urls,
+            secret,
+            self.clock.now_ms() / 1000,
+            self.turn.ttl_s,
+        );
+        ServerMsg::IceServers {
+            id,
+            servers,
+            ttl_s: self.turn.ttl_s,
+        }
     }
 
     /// Forgets a closed connection's subscriptions.
     pub async fn disconnect(&self, conn: &Arc<Conn>) {
-        let queues: Vec<QueueKey> = conn.subscriptions.lock().expect("not poisoned").drain().collect();
+        let queues: Vec<QueueKey> = conn
+            .subscriptions
+            .lock()
+            .expect("not poisoned")
+            .drain()
+            .collect();
         for queue in queues {
-            let existing = self.slots.lock().expect("not poisoned").get(&queue).cloned();
+            let existing = self
+                .slots
+                .lock()
+                .expect("not poisoned")
+                .get(&queue)
+                .cloned();
             let Some(slot) = existing else { continue };
             let mut guard = slot.lock().await;
             if guard.as_ref().is_some_and(|s| s.conn.id == conn.id) {
@@ -309,9 +455,21 @@ impl Relay {
     /// Locks a queue's slot, creating it; retries if it was removed while waiting.
     async fn lock_slot(&self, queue: QueueKey) -> OwnedMutexGuard<Option<Subscriber>> {
         loop {
-            let slot = Arc::clone(self.slots.lock().expect("not poisoned").entry(queue).or_default());
+            let slot = Arc::clone(
+                self.slots
+                    .lock()
+                    .expect("not poisoned")
+                    .entry(queue)
+                    .or_default(),
+            );
             let guard = Arc::clone(&slot).lock_owned().await;
-            if self.slots.lock().expect("not poisoned").get(&queue).is_some_and(|s| Arc::ptr_eq(s, &slot)) {
+            if self
+                .slots
+                .lock()
+                .expect("not poisoned")
+                .get(&queue)
+                .is_some_and(|s| Arc::ptr_eq(s, &slot))
+            {
                 return guard;
             }
         }
@@ -319,10 +477,15 @@ impl Relay {
 
     /// Deletes expired messages; returns how many.
     pub async fn sweep(&self) -> u64 {
-        let before = self.clock.now_ms().saturating_sub(self.limits.message_ttl_ms);
+        let before = self
+            .clock
+            .now_ms()
+            .saturating_sub(self.limits.message_ttl_ms);
         match self.store.expire(before).await {
             Ok(n) => {
-                self.metrics.expired.fetch_add(n, std::sync::atomic::Ordering::Relaxed);
+                self.metrics
+                    .expired
+                    .fetch_add(n, std::sync::atomic::Ordering::Relaxed);
                 n
             }
             Err(e) => {

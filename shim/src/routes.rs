@@ -2,11 +2,11 @@
 
 use std::path::Path;
 
+use axum::Router;
 use axum::extract::{State, WebSocketUpgrade};
-use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
-use axum::Router;
 use sha2::{Digest as _, Sha256};
 use sotto_shared::wire::relay::SUBPROTOCOL;
 use tower_http::services::{ServeDir, ServeFile};
@@ -44,7 +44,15 @@ pub(crate) fn router(state: AppState) -> Router {
 fn content_security_policy(dist: &Path) -> HeaderValue {
     let index = std::fs::read_to_string(dist.join("index.html")).unwrap_or_default();
     let hashes: String = inline_scripts(&index)
-        .map(|body| format!(" 'sha256-{}'", base64::Engine::encode(&base64::engine::general_purpose::STANDARD, Sha256::digest(body.as_bytes()))))
+        .map(|body| {
+            format!(
+                " 'sha256-{}'",
+                base64::Engine::encode(
+                    &base64::engine::general_purpose::STANDARD,
+                    Sha256::digest(body.as_bytes())
+                )
+            )
+        })
         .collect();
     let policy = format!(
         "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'{hashes}; worker-src 'self'; \
@@ -75,10 +83,18 @@ async fn healthz() -> &'static str {
 
 async fn metrics(State(state): State<AppState>) -> Response {
     let queues = state.relay.store().queue_count().await.unwrap_or(0);
-    ([(header::CONTENT_TYPE, "text/plain; version=0.0.4")], state.metrics.render(queues)).into_response()
+    (
+        [(header::CONTENT_TYPE, "text/plain; version=0.0.4")],
+        state.metrics.render(queues),
+    )
+        .into_response()
 }
 
-async fn websocket(State(state): State<AppState>, headers: HeaderMap, upgrade: WebSocketUpgrade) -> Response {
+async fn websocket(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    upgrade: WebSocketUpgrade,
+) -> Response {
     if !origin_allowed(&state.config.allowed_origins, &headers) {
         return (StatusCode::FORBIDDEN, "this origin may not use the relay\n").into_response();
     }
@@ -100,11 +116,18 @@ async fn websocket(State(state): State<AppState>, headers: HeaderMap, upgrade: W
 /// default the shim's own host. Clients without `Origin` are not browsers and cannot be
 /// tricked into using someone's session; they are allowed.
 fn origin_allowed(allowed: &[String], headers: &HeaderMap) -> bool {
-    let Some(origin) = headers.get(header::ORIGIN).and_then(|o| o.to_str().ok()) else { return true };
+    let Some(origin) = headers.get(header::ORIGIN).and_then(|o| o.to_str().ok()) else {
+        return true;
+    };
     if !allowed.is_empty() {
-        return allowed.iter().any(|a| a.trim_end_matches('/').eq_ignore_ascii_case(origin));
+        return allowed
+            .iter()
+            .any(|a| a.trim_end_matches('/').eq_ignore_ascii_case(origin));
     }
-    let host = headers.get(header::HOST).and_then(|h| h.to_str().ok()).unwrap_or_default();
+    let host = headers
+        .get(header::HOST)
+        .and_then(|h| h.to_str().ok())
+        .unwrap_or_default();
     let origin_host = origin.split_once("://").map_or("", |(_, h)| h);
     !host.is_empty() && origin_host.eq_ignore_ascii_case(host)
 }
@@ -115,7 +138,11 @@ mod tests {
 
     #[test]
     fn finds_inline_scripts_only() {
-        let html = r#"<script src="/a.js"></script><script type="module">init('/x.wasm');</script>"#;
-        assert_eq!(inline_scripts(html).collect::<Vec<_>>(), ["init('/x.wasm');"]);
+        let html =
+            r#"<script src="/a.js"></script><script type="module">init('/x.wasm');</script>"#;
+        assert_eq!(
+            inline_scripts(html).collect::<Vec<_>>(),
+            ["init('/x.wasm');"]
+        );
     }
 }

@@ -1,8 +1,8 @@
 //! One relay WebSocket: a reader that parses requests, and one writer task fed by a bounded
 //! channel (matchbox's shape). The socket only moves bytes; `relay.rs` decides.
 
-use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Instant;
 
 use axum::extract::ws::{CloseFrame, Message, WebSocket};
@@ -11,9 +11,9 @@ use sotto_shared::wire::relay::{ClientMsg, ErrorCode, ServerMsg};
 use tokio::sync::mpsc;
 use tokio_util::sync::CancellationToken;
 
+use crate::AppState;
 use crate::rate::TokenBucket;
 use crate::relay::{Conn, Relay};
-use crate::AppState;
 
 static NEXT_CONN: AtomicU64 = AtomicU64::new(1);
 
@@ -74,7 +74,12 @@ pub(crate) async fn run(socket: WebSocket, state: AppState) {
             }
         };
         if let Some((code, reason)) = close {
-            let _ = sink.send(Message::Close(Some(CloseFrame { code, reason: reason.into() }))).await;
+            let _ = sink
+                .send(Message::Close(Some(CloseFrame {
+                    code,
+                    reason: reason.into(),
+                })))
+                .await;
         }
         let _ = sink.close().await;
     });
@@ -85,7 +90,10 @@ pub(crate) async fn run(socket: WebSocket, state: AppState) {
     drop(conn);
     drop(control);
     let mut writer = writer;
-    if tokio::time::timeout(WRITER_DRAIN, &mut writer).await.is_err() {
+    if tokio::time::timeout(WRITER_DRAIN, &mut writer)
+        .await
+        .is_err()
+    {
         tracing::debug!("writer did not finish; dropping the connection");
         writer.abort();
     }
@@ -99,7 +107,10 @@ async fn read_loop(
     control: &mpsc::Sender<Outgoing>,
 ) {
     let relay: &Relay = &state.relay;
-    let mut bucket = TokenBucket::new(state.config.rate_limit_per_sec, state.config.rate_limit_burst);
+    let mut bucket = TokenBucket::new(
+        state.config.rate_limit_per_sec,
+        state.config.rate_limit_burst,
+    );
     let stop: CancellationToken = conn.kill.clone();
     loop {
         let frame = tokio::select! {
@@ -111,7 +122,14 @@ async fn read_loop(
             None | Some(Ok(Message::Close(_))) => return,
             Some(Ok(Message::Text(text))) => text,
             Some(Ok(Message::Binary(_))) => {
-                conn.push(relay.error(None, ErrorCode::BadRequest, "binary frames are not part of the protocol; send JSON text"), &state.metrics);
+                conn.push(
+                    relay.error(
+                        None,
+                        ErrorCode::BadRequest,
+                        "binary frames are not part of the protocol; send JSON text",
+                    ),
+                    &state.metrics,
+                );
                 continue;
             }
             Some(Ok(Message::Ping(_) | Message::Pong(_))) => continue,
@@ -119,8 +137,13 @@ async fn read_loop(
                 // tungstenite reports an oversized message as a capacity error; answer it
                 // with the close code the RFC has for it.
                 let text = e.to_string();
-                if text.contains("Space limit exceeded") || text.contains("too long") || text.contains("too big") {
-                    let _ = control.send(Outgoing::Close(TOO_BIG, "message too big")).await;
+                if text.contains("Space limit exceeded")
+                    || text.contains("too long")
+                    || text.contains("too big")
+                {
+                    let _ = control
+                        .send(Outgoing::Close(TOO_BIG, "message too big"))
+                        .await;
                 }
                 tracing::debug!(error = %text, "read failed");
                 return;
@@ -128,14 +151,23 @@ async fn read_loop(
         };
         let started = Instant::now();
         if !bucket.take() {
-            conn.push(relay.error(request_id(&text), ErrorCode::RateLimited, "too many requests; slow down"), &state.metrics);
+            conn.push(
+                relay.error(
+                    request_id(&text),
+                    ErrorCode::RateLimited,
+                    "too many requests; slow down",
+                ),
+                &state.metrics,
+            );
             continue;
         }
         let reply = match serde_json::from_str::<ClientMsg>(&text) {
             Ok(msg) => relay.handle(conn, msg).await,
-            Err(e) => {
-                Some(relay.error(request_id(&text), ErrorCode::BadRequest, &format!("not a valid request: {e}")))
-            }
+            Err(e) => Some(relay.error(
+                request_id(&text),
+                ErrorCode::BadRequest,
+                &format!("not a valid request: {e}"),
+            )),
         };
         if let Some(reply) = reply {
             conn.push(reply, &state.metrics);
@@ -146,5 +178,7 @@ async fn read_loop(
 
 /// The `id` of a request that could not be served, so its error can still be matched to it.
 fn request_id(text: &str) -> Option<u64> {
-    serde_json::from_str::<serde_json::Value>(text).ok().and_then(|v| v.get("id")?.as_u64())
+    serde_json::from_str::<serde_json::Value>(text)
+        .ok()
+        .and_then(|v| v.get("id")?.as_u64())
 }

@@ -17,8 +17,13 @@ pub fn credentials(urls: &[String], secret: &str, now_s: u64, ttl_s: u64) -> Vec
     let mut nonce = [0u8; 8];
     rand_core::UnwrapErr(getrandom::SysRng).fill_bytes(&mut nonce);
     let username = format!("{}:{}", now_s + ttl_s, sotto_shared::b64::encode(&nonce));
-    let mut mac = Hmac::<Sha1>::new_from_slice(secret.as_bytes()).expect("HMAC takes keys of any length");
+    let mut mac =
+        Hmac::<Sha1>::new_from_slice(secret.as_bytes()).expect("HMAC takes keys of any length");
     mac.update(username.as_bytes());
     let credential = STANDARD.encode(mac.finalize().into_bytes());
-    vec![IceServer { urls: urls.to_vec(), username: Some(username), credential: Some(credential) }]
+    vec![IceServer {
+        urls: urls.to_vec(),
+        username: Some(username),
+        credential: Some(credential),
+    }]
 }

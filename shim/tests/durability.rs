@@ -17,8 +17,16 @@ fn start(data: &std::path::Path) -> (Child, std::net::SocketAddr) {
         .spawn()
         .unwrap();
     let mut line = String::new();
-    BufReader::new(child.stdout.as_mut().unwrap()).read_line(&mut line).unwrap();
-    let addr = line.trim().rsplit("http://").next().unwrap().parse().unwrap_or_else(|_| panic!("{line}"));
+    BufReader::new(child.stdout.as_mut().unwrap())
+        .read_line(&mut line)
+        .unwrap();
+    let addr = line
+        .trim()
+        .rsplit("http://")
+        .next()
+        .unwrap()
+        .parse()
+        .unwrap_or_else(|_| panic!("{line}"));
     (child, addr)
 }
 
@@ -28,7 +36,10 @@ async fn an_acknowledged_send_survives_sigkill() {
     let (mut shim, addr) = start(data.path());
     let mut c = Client::connect(addr, None).await.unwrap();
     let (rcv, snd) = c.create_queue().await;
-    assert!(matches!(c.send(snd, b"durable").await, ServerMsg::Ok { .. }));
+    assert!(matches!(
+        c.send(snd, b"durable").await,
+        ServerMsg::Ok { .. }
+    ));
     shim.kill().unwrap(); // SIGKILL: no shutdown, no flush
     shim.wait().unwrap();
 
@@ -56,11 +67,24 @@ fn an_unusable_data_dir_is_a_clear_error() {
 #[test]
 fn bad_flags_are_clear_errors() {
     for (args, expected) in [
-        (&["--listen", "nowhere"][..], "invalid value 'nowhere' for '--listen"),
-        (&["--turn-url", "turn:x:3478"][..], "--turn-url needs --turn-secret"),
-        (&["--allowed-origin", "sotto.example"][..], "must be an origin"),
+        (
+            &["--listen", "nowhere"][..],
+            "invalid value 'nowhere' for '--listen",
+        ),
+        (
+            &["--turn-url", "turn:x:3478"][..],
+            "--turn-url needs --turn-secret",
+        ),
+        (
+            &["--allowed-origin", "sotto.example"][..],
+            "must be an origin",
+        ),
     ] {
-        let out = Command::new(env!("CARGO_BIN_EXE_sotto-shim")).args(args).args(["--data-dir", "/tmp/unused-sotto"]).output().unwrap();
+        let out = Command::new(env!("CARGO_BIN_EXE_sotto-shim"))
+            .args(args)
+            .args(["--data-dir", "/tmp/unused-sotto"])
+            .output()
+            .unwrap();
         assert!(!out.status.success(), "{args:?}");
         let stderr = String::from_utf8_lossy(&out.stderr);
         assert!(stderr.contains(expected), "{args:?}: {stderr}");
@@ -69,9 +93,23 @@ fn bad_flags_are_clear_errors() {
 
 #[test]
 fn help_documents_every_flag_and_its_environment_variable() {
-    let out = Command::new(env!("CARGO_BIN_EXE_sotto-shim")).arg("--help").output().unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_sotto-shim"))
+        .arg("--help")
+        .output()
+        .unwrap();
     let help = String::from_utf8_lossy(&out.stdout);
-    for flag in ["--listen", "--data-dir", "--dist-dir", "--turn-url", "--turn-secret", "--turn-ttl", "--allowed-origin", "--max-payload-bytes", "--max-pending", "--rate-limit-per-sec"] {
+    for flag in [
+        "--listen",
+        "--data-dir",
+        "--dist-dir",
+        "--turn-url",
+        "--turn-secret",
+        "--turn-ttl",
+        "--allowed-origin",
+        "--max-payload-bytes",
+        "--max-pending",
+        "--rate-limit-per-sec",
+    ] {
         assert!(help.contains(flag), "{flag}");
     }
     assert!(help.contains("SOTTO_LISTEN") && help.contains("SOTTO_TURN_SECRET"));

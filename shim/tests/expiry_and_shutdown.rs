@@ -15,7 +15,11 @@ async fn expired_messages_are_neither_delivered_nor_kept() {
     alice.send(snd, b"young").await;
     server.clock.advance_ms(1001);
     alice.subscribe(rcv).await;
-    assert_eq!(alice.message().await.2, b"young", "the expired message is skipped at once");
+    assert_eq!(
+        alice.message().await.2,
+        b"young",
+        "the expired message is skipped at once"
+    );
     alice.assert_no_push().await;
     // The sweep deletes it for good.
     let deadline = tokio::time::Instant::now() + common::WAIT;

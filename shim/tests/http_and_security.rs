@@ -1,6 +1,6 @@
 //! The web app routes, security headers, Origin checks, metrics and health.
 mod common;
-use common::{header, Client, TestServer, INDEX_HTML};
+use common::{Client, INDEX_HTML, TestServer, header};
 
 #[tokio::test]
 async fn serves_the_app_with_security_headers() {
@@ -10,9 +10,17 @@ async fn serves_the_app_with_security_headers() {
     let csp = header(&headers, "content-security-policy").unwrap();
     assert!(csp.contains("'wasm-unsafe-eval'"), "{csp}");
     assert!(csp.contains("frame-ancestors 'none'"), "{csp}");
-    assert!(!csp.contains("'unsafe-inline'") || !csp.split(';').any(|d| d.trim().starts_with("script-src") && d.contains("unsafe-inline")));
+    assert!(
+        !csp.contains("'unsafe-inline'")
+            || !csp
+                .split(';')
+                .any(|d| d.trim().starts_with("script-src") && d.contains("unsafe-inline"))
+    );
     // The inline start-up script is allowed by its hash, nothing else inline.
-    let expected = base64::Engine::encode(&base64::engine::general_purpose::STANDARD, sha2::Sha256::digest(b"start()"));
+    let expected = base64::Engine::encode(
+        &base64::engine::general_purpose::STANDARD,
+        sha2::Sha256::digest(b"start()"),
+    );
     assert!(csp.contains(&format!("'sha256-{expected}'")), "{csp}");
     assert_eq!(header(&headers, "x-frame-options"), Some("DENY"));
     assert_eq!(header(&headers, "referrer-policy"), Some("no-referrer"));
@@ -28,7 +36,11 @@ async fn unknown_paths_fall_back_to_the_app_and_files_are_served() {
     assert_eq!((status, body.as_str()), (200, INDEX_HTML));
     let (status, headers, body) = server.get("/app.js").await;
     assert_eq!((status, body.as_str()), (200, "export default 1;"));
-    assert!(header(&headers, "content-type").unwrap().contains("javascript"));
+    assert!(
+        header(&headers, "content-type")
+            .unwrap()
+            .contains("javascript")
+    );
 }
 
 #[tokio::test]
@@ -49,7 +61,11 @@ async fn health_and_metrics() {
     }
     let (status, headers, body) = server.get("/metrics").await;
     assert_eq!(status, 200);
-    assert!(header(&headers, "content-type").unwrap().starts_with("text/plain"));
+    assert!(
+        header(&headers, "content-type")
+            .unwrap()
+            .starts_with("text/plain")
+    );
     for name in [
         "sotto_connections 1",
         "sotto_queues 1",
@@ -70,14 +86,22 @@ async fn a_foreign_origin_cannot_open_the_relay() {
     let server = TestServer::start().await;
     let own = format!("http://{}", server.addr);
     assert!(Client::connect(server.addr, Some(&own)).await.is_ok());
-    let err = Client::connect(server.addr, Some("https://evil.example")).await.err().expect("refused");
+    let err = Client::connect(server.addr, Some("https://evil.example"))
+        .await
+        .err()
+        .expect("refused");
     assert!(err.to_string().contains("403"), "{err}");
 }
 
 #[tokio::test]
 async fn configured_origins_replace_the_default() {
-    let server = TestServer::start_with(|c| c.allowed_origins = vec!["https://sotto.example".into()]).await;
-    assert!(Client::connect(server.addr, Some("https://sotto.example")).await.is_ok());
+    let server =
+        TestServer::start_with(|c| c.allowed_origins = vec!["https://sotto.example".into()]).await;
+    assert!(
+        Client::connect(server.addr, Some("https://sotto.example"))
+            .await
+            .is_ok()
+    );
     let own = format!("http://{}", server.addr);
     assert!(Client::connect(server.addr, Some(&own)).await.is_err());
 }

@@ -23,12 +23,21 @@ async fn sends_are_pushed_to_the_subscriber_then_acked_away() {
     let mut bob = server.client().await;
     let (rcv, snd) = alice.create_queue().await;
     assert!(matches!(alice.subscribe(rcv).await, ServerMsg::Ok { .. }));
-    assert!(matches!(bob.send(snd, b"sealed").await, ServerMsg::Ok { .. }));
+    assert!(matches!(
+        bob.send(snd, b"sealed").await,
+        ServerMsg::Ok { .. }
+    ));
     let (msg_id, ts, payload) = alice.message().await;
     assert_eq!(payload, b"sealed");
     assert_eq!(ts, common::START_MS, "ts is the shim's receive time");
-    assert!(matches!(alice.ack(rcv, msg_id.clone()).await, ServerMsg::Ok { .. }));
-    assert!(matches!(alice.ack(rcv, msg_id).await, ServerMsg::Ok { .. }), "acking twice is harmless");
+    assert!(matches!(
+        alice.ack(rcv, msg_id.clone()).await,
+        ServerMsg::Ok { .. }
+    ));
+    assert!(
+        matches!(alice.ack(rcv, msg_id).await, ServerMsg::Ok { .. }),
+        "acking twice is harmless"
+    );
     drop(alice);
     let mut again = server.client().await;
     again.subscribe(rcv).await;
@@ -97,11 +106,29 @@ async fn unknown_queues_are_refused() {
     let mut c = server.client().await;
     let (rcv, _) = c.create_queue().await;
     let stranger = SndId::from_bytes([9; 24]);
-    assert!(matches!(c.send(stranger, b"x").await, ServerMsg::Error { code: ErrorCode::UnknownQueue, .. }));
+    assert!(matches!(
+        c.send(stranger, b"x").await,
+        ServerMsg::Error {
+            code: ErrorCode::UnknownQueue,
+            ..
+        }
+    ));
     let other = sotto_shared::wire::relay::RcvId::from_bytes([8; 24]);
-    assert!(matches!(c.subscribe(other).await, ServerMsg::Error { code: ErrorCode::UnknownQueue, .. }));
+    assert!(matches!(
+        c.subscribe(other).await,
+        ServerMsg::Error {
+            code: ErrorCode::UnknownQueue,
+            ..
+        }
+    ));
     let msg_id = sotto_shared::wire::relay::MsgId("nope".into());
-    assert!(matches!(c.ack(other, msg_id).await, ServerMsg::Error { code: ErrorCode::UnknownQueue, .. }));
+    assert!(matches!(
+        c.ack(other, msg_id).await,
+        ServerMsg::Error {
+            code: ErrorCode::UnknownQueue,
+            ..
+        }
+    ));
     assert!(matches!(c.subscribe(rcv).await, ServerMsg::Ok { .. }));
 }
 
@@ -110,12 +137,23 @@ async fn payload_limit_is_after_base64_decoding() {
     let server = TestServer::start().await;
     let mut c = server.client().await;
     let (_, snd) = c.create_queue().await;
-    assert!(matches!(c.send(snd, &vec![7; 40 * 1024]).await, ServerMsg::Ok { .. }));
+    assert!(matches!(
+        c.send(snd, &vec![7; 40 * 1024]).await,
+        ServerMsg::Ok { .. }
+    ));
     match c.send(snd, &vec![7; 40 * 1024 + 1]).await {
-        ServerMsg::Error { code: ErrorCode::TooLarge, .. } => {}
+        ServerMsg::Error {
+            code: ErrorCode::TooLarge,
+            ..
+        } => {}
         other => panic!("{other:?}"),
     }
-    assert_eq!(server.metric("sotto_errors_total{code=\"too_large\"}").await, 1.0);
+    assert_eq!(
+        server
+            .metric("sotto_errors_total{code=\"too_large\"}")
+            .await,
+        1.0
+    );
 }
 
 #[tokio::test]
@@ -127,7 +165,13 @@ async fn a_full_queue_refuses_until_acked() {
     for _ in 0..3 {
         assert!(matches!(bob.send(snd, b"m").await, ServerMsg::Ok { .. }));
     }
-    assert!(matches!(bob.send(snd, b"m").await, ServerMsg::Error { code: ErrorCode::QueueFull, .. }));
+    assert!(matches!(
+        bob.send(snd, b"m").await,
+        ServerMsg::Error {
+            code: ErrorCode::QueueFull,
+            ..
+        }
+    ));
     alice.subscribe(rcv).await;
     let (id, _, _) = alice.message().await;
     alice.ack(rcv, id).await;
@@ -142,12 +186,31 @@ async fn deleting_a_queue_ends_it() {
     let mut bob = server.client().await;
     let (rcv, snd) = owner.create_queue().await;
     listener.subscribe(rcv).await;
-    assert!(matches!(owner.request(|id| ClientMsg::DeleteQueue { id, rcv_id: rcv }).await, ServerMsg::Ok { .. }));
-    assert!(matches!(listener.push().await, ServerMsg::SubscriptionEnded { .. }));
-    assert!(matches!(bob.send(snd, b"x").await, ServerMsg::Error { code: ErrorCode::UnknownQueue, .. }));
     assert!(matches!(
-        owner.request(|id| ClientMsg::DeleteQueue { id, rcv_id: rcv }).await,
-        ServerMsg::Error { code: ErrorCode::UnknownQueue, .. }
+        owner
+            .request(|id| ClientMsg::DeleteQueue { id, rcv_id: rcv })
+            .await,
+        ServerMsg::Ok { .. }
+    ));
+    assert!(matches!(
+        listener.push().await,
+        ServerMsg::SubscriptionEnded { .. }
+    ));
+    assert!(matches!(
+        bob.send(snd, b"x").await,
+        ServerMsg::Error {
+            code: ErrorCode::UnknownQueue,
+            ..
+        }
+    ));
+    assert!(matches!(
+        owner
+            .request(|id| ClientMsg::DeleteQueue { id, rcv_id: rcv })
+            .await,
+        ServerMsg::Error {
+            code: ErrorCode::UnknownQueue,
+            ..
+        }
     ));
 }
 
@@ -155,25 +218,46 @@ async fn deleting_a_queue_ends_it() {
 async fn ping_pongs() {
     let server = TestServer::start().await;
     let mut c = server.client().await;
-    assert_eq!(c.request(|id| ClientMsg::Ping { id }).await, ServerMsg::Pong { id: 2 });
+    assert_eq!(
+        c.request(|id| ClientMsg::Ping { id }).await,
+        ServerMsg::Pong { id: 2 }
+    );
 }
 
 #[tokio::test]
 async fn malformed_requests_get_bad_request_and_the_socket_stays_usable() {
     let server = TestServer::start().await;
     let mut c = server.client().await;
-    for junk in ["not json", "{\"type\":\"fly\",\"id\":5}", "{\"type\":\"send\",\"id\":6,\"snd_id\":\"short\",\"payload\":\"\"}", "[]"] {
+    for junk in [
+        "not json",
+        "{\"type\":\"fly\",\"id\":5}",
+        "{\"type\":\"send\",\"id\":6,\"snd_id\":\"short\",\"payload\":\"\"}",
+        "[]",
+    ] {
         c.send_raw(Message::Text(junk.into())).await;
         match c.recv_any().await {
-            ServerMsg::Error { code: ErrorCode::BadRequest, id, .. } => {
-                let expected = serde_json::from_str::<serde_json::Value>(junk).ok().and_then(|v| v.get("id")?.as_u64());
+            ServerMsg::Error {
+                code: ErrorCode::BadRequest,
+                id,
+                ..
+            } => {
+                let expected = serde_json::from_str::<serde_json::Value>(junk)
+                    .ok()
+                    .and_then(|v| v.get("id")?.as_u64());
                 assert_eq!(id, expected, "{junk}");
             }
             other => panic!("{junk}: {other:?}"),
         }
     }
     c.send_raw(Message::Binary(vec![1, 2, 3].into())).await;
-    assert!(matches!(c.recv_any().await, ServerMsg::Error { code: ErrorCode::BadRequest, id: None, .. }));
+    assert!(matches!(
+        c.recv_any().await,
+        ServerMsg::Error {
+            code: ErrorCode::BadRequest,
+            id: None,
+            ..
+        }
+    ));
     c.create_queue().await;
 }
 
@@ -181,9 +265,15 @@ async fn malformed_requests_get_bad_request_and_the_socket_stays_usable() {
 async fn oversized_frames_close_with_1009() {
     let server = TestServer::start().await;
     let mut c = server.client().await;
-    let huge = format!("{{\"type\":\"ping\",\"id\":1,\"pad\":\"{}\"}}", "x".repeat(70 * 1024));
+    let huge = format!(
+        "{{\"type\":\"ping\",\"id\":1,\"pad\":\"{}\"}}",
+        "x".repeat(70 * 1024)
+    );
     c.send_raw(Message::Text(huge.into())).await;
-    assert_eq!(c.closed().await, Some(tokio_tungstenite::tungstenite::protocol::frame::coding::CloseCode::Size));
+    assert_eq!(
+        c.closed().await,
+        Some(tokio_tungstenite::tungstenite::protocol::frame::coding::CloseCode::Size)
+    );
     // Others are unaffected.
     server.client().await.create_queue().await;
 }
@@ -198,14 +288,21 @@ async fn requests_beyond_the_rate_limit_are_refused() {
     let mut c = server.client().await;
     let mut limited = 0;
     for _ in 0..8 {
-        if let ServerMsg::Error { code: ErrorCode::RateLimited, .. } = c.request(|id| ClientMsg::Ping { id }).await {
+        if let ServerMsg::Error {
+            code: ErrorCode::RateLimited,
+            ..
+        } = c.request(|id| ClientMsg::Ping { id }).await
+        {
             limited += 1;
         }
     }
     assert!(limited >= 2, "{limited}");
     // Another connection has its own budget.
     let mut other = server.client().await;
-    assert!(matches!(other.request(|id| ClientMsg::Ping { id }).await, ServerMsg::Pong { .. }));
+    assert!(matches!(
+        other.request(|id| ClientMsg::Ping { id }).await,
+        ServerMsg::Pong { .. }
+    ));
 }
 
 #[tokio::test]

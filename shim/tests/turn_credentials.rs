@@ -9,13 +9,20 @@ use sotto_shared::wire::relay::{ClientMsg, ServerMsg};
 #[tokio::test]
 async fn credentials_verify_against_an_independent_hmac() {
     let server = TestServer::start_with(|c| {
-        c.turn_urls = vec!["turn:127.0.0.1:3478?transport=udp".into(), "turn:127.0.0.1:3478?transport=tcp".into()];
+        c.turn_urls = vec![
+            "turn:127.0.0.1:3478?transport=udp".into(),
+            "turn:127.0.0.1:3478?transport=tcp".into(),
+        ];
         c.turn_secret = Some("s3cret".into());
         c.turn_ttl = 600;
     })
     .await;
     let mut c = server.client().await;
-    let ServerMsg::IceServers { servers, ttl_s, .. } = c.request(|id| ClientMsg::TurnCredentials { id }).await else { panic!() };
+    let ServerMsg::IceServers { servers, ttl_s, .. } =
+        c.request(|id| ClientMsg::TurnCredentials { id }).await
+    else {
+        panic!()
+    };
     assert_eq!(ttl_s, 600);
     assert_eq!(servers.len(), 1);
     let server_entry = &servers[0];
@@ -28,7 +35,11 @@ async fn credentials_verify_against_an_independent_hmac() {
     let expected = base64::engine::general_purpose::STANDARD.encode(mac.finalize().into_bytes());
     assert_eq!(server_entry.credential.as_deref(), Some(expected.as_str()));
     // Fresh randomness each time: two users never share a username.
-    let ServerMsg::IceServers { servers: again, .. } = c.request(|id| ClientMsg::TurnCredentials { id }).await else { panic!() };
+    let ServerMsg::IceServers { servers: again, .. } =
+        c.request(|id| ClientMsg::TurnCredentials { id }).await
+    else {
+        panic!()
+    };
     assert_ne!(again[0].username, server_entry.username);
 }
 

@@ -6,14 +6,14 @@
 #![allow(missing_docs, unreachable_pub, missing_debug_implementations)]
 
 use std::net::{SocketAddr, TcpListener};
-use std::path::{Path, PathBuf};
 use std::os::unix::process::CommandExt as _;
+use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 use fantoccini::wd::Capabilities;
 use fantoccini::{Client, ClientBuilder, Locator};
-use serde_json::{json, Value};
+use serde_json::{Value, json};
 use tokio::sync::oneshot;
 
 pub const CHROMIUM: &str = "/usr/bin/chromium";
@@ -21,7 +21,10 @@ pub const CHROMEDRIVER: &str = "/usr/bin/chromedriver";
 
 /// The workspace root.
 pub fn root() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).parent().expect("tests/ is in the workspace").to_path_buf()
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .expect("tests/ is in the workspace")
+        .to_path_buf()
 }
 
 /// Where screenshots go.
@@ -57,7 +60,11 @@ impl Shim {
         tokio::spawn(sotto_shim::serve(config, listener, async move {
             let _ = stopped.await;
         }));
-        Self { addr, _data: data, stop: Some(stop) }
+        Self {
+            addr,
+            _data: data,
+            stop: Some(stop),
+        }
     }
 
     pub fn url(&self) -> String {
@@ -81,8 +88,15 @@ pub struct Driver {
 
 impl Driver {
     pub async fn start() -> Self {
-        assert!(Path::new(CHROMEDRIVER).exists(), "chromedriver missing: run `cargo xtask setup`");
-        let port = TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+        assert!(
+            Path::new(CHROMEDRIVER).exists(),
+            "chromedriver missing: run `cargo xtask setup`"
+        );
+        let port = TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port();
         // Its own process group: on drop the whole group goes, browsers included, even when a
         // test panicked before closing its sessions.
         let child = Command::new(CHROMEDRIVER)
@@ -93,11 +107,17 @@ impl Driver {
             .spawn()
             .expect("chromedriver starts");
         let deadline = Instant::now() + Duration::from_secs(15);
-        while tokio::net::TcpStream::connect(("127.0.0.1", port)).await.is_err() {
+        while tokio::net::TcpStream::connect(("127.0.0.1", port))
+            .await
+            .is_err()
+        {
             assert!(Instant::now() < deadline, "chromedriver did not start");
             tokio::time::sleep(Duration::from_millis(50)).await;
         }
-        Self { child, url: format!("http://127.0.0.1:{port}") }
+        Self {
+            child,
+            url: format!("http://127.0.0.1:{port}"),
+        }
     }
 }
 
@@ -140,13 +160,20 @@ impl Person {
         .collect::<Vec<_>>();
         let mut caps = Capabilities::new();
         caps.insert("browserName".into(), json!("chrome"));
-        caps.insert("goog:chromeOptions".into(), json!({ "binary": CHROMIUM, "args": args }));
+        caps.insert(
+            "goog:chromeOptions".into(),
+            json!({ "binary": CHROMIUM, "args": args }),
+        );
         let client = ClientBuilder::new(hyper_util::client::legacy::connect::HttpConnector::new())
             .capabilities(caps)
             .connect(&driver.url)
             .await
             .expect("a Chromium session");
-        Self { name: name.to_owned(), client, _profile: profile }
+        Self {
+            name: name.to_owned(),
+            client,
+            _profile: profile,
+        }
     }
 
     pub async fn goto(&self, url: &str) {
@@ -154,7 +181,11 @@ impl Person {
     }
 
     pub async fn click(&self, css: &str) {
-        self.wait_css(css).await.click().await.unwrap_or_else(|e| panic!("{}: click {css}: {e}", self.name));
+        self.wait_css(css)
+            .await
+            .click()
+            .await
+            .unwrap_or_else(|e| panic!("{}: click {css}: {e}", self.name));
     }
 
     pub async fn wait_css(&self, css: &str) -> fantoccini::elements::Element {
@@ -163,7 +194,12 @@ impl Person {
             if let Ok(el) = self.client.find(Locator::Css(css)).await {
                 return el;
             }
-            assert!(Instant::now() < deadline, "{}: {css} never appeared; debug: {}", self.name, self.debug().await);
+            assert!(
+                Instant::now() < deadline,
+                "{}: {css} never appeared; debug: {}",
+                self.name,
+                self.debug().await
+            );
             tokio::time::sleep(Duration::from_millis(100)).await;
         }
     }
@@ -173,7 +209,10 @@ impl Person {
     }
 
     pub async fn js(&self, script: &str) -> Value {
-        self.client.execute(script, vec![]).await.unwrap_or_else(|e| panic!("{}: script failed: {e}", self.name))
+        self.client
+            .execute(script, vec![])
+            .await
+            .unwrap_or_else(|e| panic!("{}: script failed: {e}", self.name))
     }
 
     /// The app's published state.
@@ -183,14 +222,23 @@ impl Person {
     }
 
     /// Waits until `check` holds on the published state.
-    pub async fn wait_until(&self, what: &str, timeout: Duration, check: impl Fn(&Value) -> bool) -> Value {
+    pub async fn wait_until(
+        &self,
+        what: &str,
+        timeout: Duration,
+        check: impl Fn(&Value) -> bool,
+    ) -> Value {
         let deadline = Instant::now() + timeout;
         loop {
             let state = self.debug().await;
             if check(&state) {
                 return state;
             }
-            assert!(Instant::now() < deadline, "{}: {what} did not happen within {timeout:?}; state: {state}", self.name);
+            assert!(
+                Instant::now() < deadline,
+                "{}: {what} did not happen within {timeout:?}; state: {state}",
+                self.name
+            );
             tokio::time::sleep(Duration::from_millis(100)).await;
         }
     }
@@ -201,12 +249,21 @@ impl Person {
     }
 
     pub async fn wait_call_state(&self, expected: &str) -> Value {
-        self.wait_until(&format!("call state {expected}"), Duration::from_secs(30), |s| Self::call_state(s).as_deref() == Some(expected)).await
+        self.wait_until(
+            &format!("call state {expected}"),
+            Duration::from_secs(30),
+            |s| Self::call_state(s).as_deref() == Some(expected),
+        )
+        .await
     }
 
     /// Waits for the call to end; returns the reason.
     pub async fn wait_ended(&self, timeout: Duration) -> String {
-        let s = self.wait_until("the call to end", timeout, |s| s["call"].is_null() && !s["ended"].is_null()).await;
+        let s = self
+            .wait_until("the call to end", timeout, |s| {
+                s["call"].is_null() && !s["ended"].is_null()
+            })
+            .await;
         s["ended"]["reason"].as_str().unwrap_or_default().to_owned()
     }
 
@@ -215,13 +272,21 @@ impl Person {
         self.goto(&shim.url()).await;
         if !test_settings.is_empty() {
             for (k, v) in test_settings {
-                self.js(&format!("localStorage.setItem('sotto.test.{k}', '{v}')")).await;
+                self.js(&format!("localStorage.setItem('sotto.test.{k}', '{v}')"))
+                    .await;
             }
             self.client.refresh().await.unwrap();
         }
-        self.wait_css("#name-input").await.send_keys(&self.name).await.unwrap();
+        self.wait_css("#name-input")
+            .await
+            .send_keys(&self.name)
+            .await
+            .unwrap();
         self.click("#create-profile").await;
-        self.wait_until("online", Duration::from_secs(15), |s| s["status"] == "online").await;
+        self.wait_until("online", Duration::from_secs(15), |s| {
+            s["status"] == "online"
+        })
+        .await;
     }
 
     pub async fn screenshot(&self, file: &str) -> PathBuf {
@@ -240,26 +305,56 @@ impl Drop for Person {
     fn drop(&mut self) {
         // Chromium's helper processes leave chromedriver's process group; find them by the
         // profile directory only this person uses.
-        let _ = Command::new("pkill").args(["-KILL", "-f"]).arg(self._profile.path()).status();
+        let _ = Command::new("pkill")
+            .args(["-KILL", "-f"])
+            .arg(self._profile.path())
+            .status();
     }
 }
 
 /// `inviter` makes an invitation, `invitee` opens it and accepts; both then list each other.
 pub async fn befriend(inviter: &Person, invitee: &Person) {
     inviter.click("#invite-button").await;
-    let link = inviter.wait_css("#invite-link").await.prop("value").await.unwrap().unwrap_or_default();
+    let link = inviter
+        .wait_css("#invite-link")
+        .await
+        .prop("value")
+        .await
+        .unwrap()
+        .unwrap_or_default();
     assert!(link.contains("#/invite/"), "{link}");
     invitee.goto(&link).await;
     invitee.click("#accept-invite").await;
-    let ready = |name: String| move |s: &Value| s["contacts"].as_array().is_some_and(|cs| cs.iter().any(|c| c["name"] == name.as_str() && c["ready"] == true));
-    inviter.wait_until(&format!("{} listed", invitee.name), Duration::from_secs(20), ready(invitee.name.clone())).await;
-    invitee.wait_until(&format!("{} listed", inviter.name), Duration::from_secs(20), ready(inviter.name.clone())).await;
+    let ready = |name: String| {
+        move |s: &Value| {
+            s["contacts"].as_array().is_some_and(|cs| {
+                cs.iter()
+                    .any(|c| c["name"] == name.as_str() && c["ready"] == true)
+            })
+        }
+    };
+    inviter
+        .wait_until(
+            &format!("{} listed", invitee.name),
+            Duration::from_secs(20),
+            ready(invitee.name.clone()),
+        )
+        .await;
+    invitee
+        .wait_until(
+            &format!("{} listed", inviter.name),
+            Duration::from_secs(20),
+            ready(inviter.name.clone()),
+        )
+        .await;
 }
 
 /// `caller` presses the call button next to `callee`'s name.
 pub async fn call(caller: &Person, callee: &Person, video: bool) {
     let button = if video { "call-video" } else { "call-audio" };
-    caller.click(&format!(".contact[data-name='{}'] .{button}", callee.name)).await;
+    caller
+        .click(&format!(".contact[data-name='{}'] .{button}", callee.name))
+        .await;
 }
 
 /// Everyone connected with video both ways.
@@ -277,14 +372,23 @@ pub fn num(state: &Value, path: &[&str]) -> u64 {
 }
 
 pub fn dropped(state: &Value) -> u64 {
-    ["dropped_not_ours", "dropped_unknown_key", "dropped_replayed", "dropped_forged", "dropped_unencryptable"]
-        .iter()
-        .map(|k| num(state, &["counters", k]))
-        .sum()
+    [
+        "dropped_not_ours",
+        "dropped_unknown_key",
+        "dropped_replayed",
+        "dropped_forged",
+        "dropped_unencryptable",
+    ]
+    .iter()
+    .map(|k| num(state, &["counters", k]))
+    .sum()
 }
 
 /// A shim, a driver, and two signed-up people who are contacts; test-only settings per person.
-pub async fn two_contacts(alice_settings: &[(&str, &str)], bob_settings: &[(&str, &str)]) -> (Shim, Driver, Person, Person) {
+pub async fn two_contacts(
+    alice_settings: &[(&str, &str)],
+    bob_settings: &[(&str, &str)],
+) -> (Shim, Driver, Person, Person) {
     let shim = Shim::start().await;
     let driver = Driver::start().await;
     let alice = Person::launch(&driver, "Alice").await;

@@ -77,20 +77,31 @@ pub fn app() -> Html {
     };
 
     let status = match view.status {
-        Some(Status::Online) => html! { <span class="status online" id="status">{ "online" }</span> },
-        Some(Status::Connecting) | None => html! { <span class="status" id="status">{ "connecting…" }</span> },
-        Some(Status::Offline(ms)) => html! { <span class="status offline" id="status">{ format!("offline, retrying in {}s", ms.div_ceil(1000)) }</span> },
+        Some(Status::Online) => {
+            html! { <span class="status online" id="status">{ "online" }</span> }
+        }
+        Some(Status::Connecting) | None => {
+            html! { <span class="status" id="status">{ "connecting…" }</span> }
+        }
+        Some(Status::Offline(ms)) => {
+            html! { <span class="status offline" id="status">{ format!("offline, retrying in {}s", ms.div_ceil(1000)) }</span> }
+        }
     };
     let on_call = {
         let engine = Rc::clone(&engine);
-        Callback::from(move |(id, media): (String, sotto_shared::wire::signal::Media)| engine.call(&id, media))
+        Callback::from(
+            move |(id, media): (String, sotto_shared::wire::signal::Media)| engine.call(&id, media),
+        )
     };
     let on_remove = {
         let engine = Rc::clone(&engine);
         Callback::from(move |id: String| engine.remove_contact(&id))
     };
     let on_copy = {
-        let (engine, link) = (Rc::clone(&engine), view.invite_link.clone().unwrap_or_default());
+        let (engine, link) = (
+            Rc::clone(&engine),
+            view.invite_link.clone().unwrap_or_default(),
+        );
         Callback::from(move |()| {
             let (engine, link) = (Rc::clone(&engine), link.clone());
             wasm_bindgen_futures::spawn_local(async move {
@@ -115,11 +126,22 @@ pub fn app() -> Html {
     };
     let relay_only = {
         let engine = Rc::clone(&engine);
-        Callback::from(move |e: Event| engine.set_relay_only(e.target_unchecked_into::<web_sys::HtmlInputElement>().checked()))
+        Callback::from(move |e: Event| {
+            engine.set_relay_only(
+                e.target_unchecked_into::<web_sys::HtmlInputElement>()
+                    .checked(),
+            )
+        })
     };
     let call = view.call.clone();
     let in_call = call.is_some();
-    let full_screen_call = call.as_ref().is_some_and(|c| !c.minimized && matches!(c.state, CallState::Connecting | CallState::Connected | CallState::Reconnecting));
+    let full_screen_call = call.as_ref().is_some_and(|c| {
+        !c.minimized
+            && matches!(
+                c.state,
+                CallState::Connecting | CallState::Connected | CallState::Reconnecting
+            )
+    });
 
     html! {
         <div class={classes!("app", full_screen_call.then_some("in-call"))}>

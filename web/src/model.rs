@@ -73,7 +73,10 @@ pub struct Book {
 
 impl std::fmt::Debug for Book {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Book").field("name", &self.name).field("contacts", &self.contacts.len()).finish_non_exhaustive()
+        f.debug_struct("Book")
+            .field("name", &self.name)
+            .field("contacts", &self.contacts.len())
+            .finish_non_exhaustive()
     }
 }
 
@@ -96,7 +99,9 @@ impl Book {
     /// # Errors
     /// When the stored secret is damaged.
     pub fn identity(&self) -> Result<IdentityKeyPair, String> {
-        b64::decode_array::<32>(&self.secret).map(IdentityKeyPair::from_secret_bytes).map_err(|e| format!("damaged profile: {e}"))
+        b64::decode_array::<32>(&self.secret)
+            .map(IdentityKeyPair::from_secret_bytes)
+            .map_err(|e| format!("damaged profile: {e}"))
     }
 
     /// Parses an exported or stored profile, checking what can be checked.
@@ -104,7 +109,8 @@ impl Book {
     /// # Errors
     /// A message for the user when the file is not a sotto profile.
     pub fn from_json(text: &str) -> Result<Self, String> {
-        let book: Self = serde_json::from_str(text).map_err(|e| format!("not a sotto profile: {e}"))?;
+        let book: Self =
+            serde_json::from_str(text).map_err(|e| format!("not a sotto profile: {e}"))?;
         if book.v != BOOK_VERSION {
             return Err(format!("profile version {} is not supported", book.v));
         }
@@ -136,14 +142,38 @@ impl Book {
     /// A fresh local id for a contact named `name`.
     #[must_use]
     pub fn new_contact_id(&self, name: &str) -> String {
-        let base: String = name.chars().filter(|c| c.is_alphanumeric()).take(24).collect::<String>().to_lowercase();
-        let base = if base.is_empty() { "contact".to_owned() } else { base };
-        (1..).map(|n| if n == 1 { base.clone() } else { format!("{base}{n}") }).find(|id| self.contact(id).is_none()).expect("unbounded")
+        let base: String = name
+            .chars()
+            .filter(|c| c.is_alphanumeric())
+            .take(24)
+            .collect::<String>()
+            .to_lowercase();
+        let base = if base.is_empty() {
+            "contact".to_owned()
+        } else {
+            base
+        };
+        (1..)
+            .map(|n| {
+                if n == 1 {
+                    base.clone()
+                } else {
+                    format!("{base}{n}")
+                }
+            })
+            .find(|id| self.contact(id).is_none())
+            .expect("unbounded")
     }
 
     /// Adds or refreshes a contact by identity key (accepting the same person twice updates
     /// them instead of duplicating). Returns its id.
-    pub fn upsert_contact(&mut self, name: &str, pk: PublicKey, send: Option<Route>, recv: RcvId) -> String {
+    pub fn upsert_contact(
+        &mut self,
+        name: &str,
+        pk: PublicKey,
+        send: Option<Route>,
+        recv: RcvId,
+    ) -> String {
         if let Some(existing) = self.contacts.iter_mut().find(|c| c.pk == pk) {
             existing.name = name.to_owned();
             if send.is_some() {
@@ -153,14 +183,24 @@ impl Book {
             return existing.id.clone();
         }
         let id = self.new_contact_id(name);
-        self.contacts.push(Contact { id: id.clone(), name: name.to_owned(), pk, send, recv });
+        self.contacts.push(Contact {
+            id: id.clone(),
+            name: name.to_owned(),
+            pk,
+            send,
+            recv,
+        });
         id
     }
 
     /// Every queue we receive on, with whether it is an invitation queue.
     #[must_use]
     pub fn receive_queues(&self) -> Vec<RcvId> {
-        self.invites.iter().map(|i| i.rcv_id).chain(self.contacts.iter().map(|c| c.recv)).collect()
+        self.invites
+            .iter()
+            .map(|i| i.rcv_id)
+            .chain(self.contacts.iter().map(|c| c.recv))
+            .collect()
     }
 }
 
@@ -195,7 +235,10 @@ mod tests {
             Ok(self.try_next_u64()? as u32)
         }
         fn try_next_u64(&mut self) -> Result<u64, Self::Error> {
-            self.0 = self.0.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+            self.0 = self
+                .0
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
             Ok(self.0)
         }
         fn try_fill_bytes(&mut self, dst: &mut [u8]) -> Result<(), Self::Error> {
@@ -211,7 +254,12 @@ mod tests {
     fn a_profile_round_trips_through_export() {
         let id = identity();
         let mut book = Book::new(" Alice ", &id);
-        book.upsert_contact("Bob", PublicKey::from_bytes([2; 32]), None, RcvId::from_bytes([3; 24]));
+        book.upsert_contact(
+            "Bob",
+            PublicKey::from_bytes([2; 32]),
+            None,
+            RcvId::from_bytes([3; 24]),
+        );
         let back = Book::from_json(&book.to_json()).unwrap();
         assert_eq!(back, book);
         assert_eq!(back.name, "Alice");
@@ -220,10 +268,19 @@ mod tests {
 
     #[test]
     fn damaged_profiles_are_refused_with_a_reason() {
-        assert!(Book::from_json("{}").unwrap_err().starts_with("not a sotto profile"));
-        let mut json: serde_json::Value = serde_json::from_str(&Book::new("A", &identity()).to_json()).unwrap();
+        assert!(
+            Book::from_json("{}")
+                .unwrap_err()
+                .starts_with("not a sotto profile")
+        );
+        let mut json: serde_json::Value =
+            serde_json::from_str(&Book::new("A", &identity()).to_json()).unwrap();
         json["secret"] = "short".into();
-        assert!(Book::from_json(&json.to_string()).unwrap_err().starts_with("damaged profile"));
+        assert!(
+            Book::from_json(&json.to_string())
+                .unwrap_err()
+                .starts_with("damaged profile")
+        );
     }
 
     #[test]
@@ -231,7 +288,10 @@ mod tests {
         let mut book = Book::new("Alice", &identity());
         let pk = PublicKey::from_bytes([2; 32]);
         let a = book.upsert_contact("Bob", pk, None, RcvId::from_bytes([3; 24]));
-        let route = Route { relay: "https://x".into(), snd_id: SndId::from_bytes([4; 24]) };
+        let route = Route {
+            relay: "https://x".into(),
+            snd_id: SndId::from_bytes([4; 24]),
+        };
         let b = book.upsert_contact("Bobby", pk, Some(route.clone()), RcvId::from_bytes([5; 24]));
         assert_eq!(a, b);
         assert_eq!(book.contacts.len(), 1);

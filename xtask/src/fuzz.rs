@@ -4,11 +4,21 @@
 
 use crate::sh;
 
-pub(crate) const TARGETS: [&str; 7] =
-    ["frame_decrypt", "sframe_header", "envelope_open", "signal_json", "relay_json", "invite_link", "phone_signals"];
+pub(crate) const TARGETS: [&str; 7] = [
+    "frame_decrypt",
+    "sframe_header",
+    "envelope_open",
+    "signal_json",
+    "relay_json",
+    "invite_link",
+    "phone_signals",
+];
 
 pub(crate) fn run(args: &[String]) -> Result<(), String> {
-    let seconds: u32 = args.first().map_or(Ok(30), |s| s.parse()).map_err(|_| "usage: cargo xtask fuzz [seconds per target]")?;
+    let seconds: u32 = args
+        .first()
+        .map_or(Ok(30), |s| s.parse())
+        .map_err(|_| "usage: cargo xtask fuzz [seconds per target]")?;
     crate::setup::all(crate::setup::Need::Everything)?;
     run_all(seconds)
 }
@@ -18,9 +28,20 @@ pub(crate) fn run_all(seconds: u32) -> Result<(), String> {
         let max_time = format!("-max_total_time={seconds}");
         let mut cmd = sh::command(
             "cargo",
-            &["fuzz", "run", "--sanitizer", "none", "--debug-assertions", target, "--", &max_time, "-rss_limit_mb=2048"],
+            &[
+                "fuzz",
+                "run",
+                "--sanitizer",
+                "none",
+                "--debug-assertions",
+                target,
+                "--",
+                &max_time,
+                "-rss_limit_mb=2048",
+            ],
         );
-        cmd.current_dir(sh::root().join("shared")).env("RUSTC_BOOTSTRAP", "1");
+        cmd.current_dir(sh::root().join("shared"))
+            .env("RUSTC_BOOTSTRAP", "1");
         sh::run_cmd(&mut cmd)?;
     }
     Ok(())

@@ -17,7 +17,9 @@ use std::process::ExitCode;
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
-    let (command, rest) = args.split_first().map_or(("help", &[][..]), |(c, r)| (c.as_str(), r));
+    let (command, rest) = args
+        .split_first()
+        .map_or(("help", &[][..]), |(c, r)| (c.as_str(), r));
     let result = match command {
         "setup" => setup::all(setup::Need::Everything),
         "run" => run(rest),
@@ -26,7 +28,9 @@ fn main() -> ExitCode {
         "fuzz" => fuzz::run(rest),
         "build-web" => setup::all(setup::Need::WebBuild).and_then(|()| web::build()),
         _ => {
-            eprintln!("usage: cargo xtask <setup|run|test|bench [crypto|relay]|fuzz [seconds]|build-web>");
+            eprintln!(
+                "usage: cargo xtask <setup|run|test|bench [crypto|relay]|fuzz [seconds]|build-web>"
+            );
             return ExitCode::from(2);
         }
     };
@@ -53,13 +57,25 @@ pub(crate) fn run_shim(extra: &[String]) -> Result<(), String> {
     let root = sh::root();
     let data = root.join("target/sotto-data");
     std::fs::create_dir_all(&data).map_err(|e| format!("cannot create {}: {e}", data.display()))?;
-    let mut args: Vec<String> = ["run", "--release", "-p", "sotto-shim", "--bin", "sotto-shim", "--", "--dist-dir"]
-        .iter()
-        .map(|s| (*s).to_owned())
-        .collect();
+    let mut args: Vec<String> = [
+        "run",
+        "--release",
+        "-p",
+        "sotto-shim",
+        "--bin",
+        "sotto-shim",
+        "--",
+        "--dist-dir",
+    ]
+    .iter()
+    .map(|s| (*s).to_owned())
+    .collect();
     args.push(root.join("dist").display().to_string());
     args.push("--data-dir".into());
     args.push(data.display().to_string());
     args.extend(extra.iter().cloned());
-    sh::run("cargo", &args.iter().map(String::as_str).collect::<Vec<_>>())
+    sh::run(
+        "cargo",
+        &args.iter().map(String::as_str).collect::<Vec<_>>(),
+    )
 }

@@ -33,7 +33,10 @@ pub(crate) fn all(need: Need) -> Result<(), String> {
 
 fn wasm_target() -> Result<(), String> {
     let installed = sh::output("rustup", &["target", "list", "--installed"]).unwrap_or_default();
-    if installed.lines().any(|l| l.trim() == "wasm32-unknown-unknown") {
+    if installed
+        .lines()
+        .any(|l| l.trim() == "wasm32-unknown-unknown")
+    {
         return Ok(());
     }
     sh::run("rustup", &["target", "add", "wasm32-unknown-unknown"])
@@ -43,49 +46,77 @@ fn trunk() -> Result<(), String> {
     if sh::output("trunk", &["--version"]).is_some_and(|v| v.contains(TRUNK)) {
         return Ok(());
     }
-    sh::run("cargo", &["install", "trunk", "--version", TRUNK, "--locked"])
+    sh::run(
+        "cargo",
+        &["install", "trunk", "--version", TRUNK, "--locked"],
+    )
 }
 
 /// The CLI must equal the `wasm-bindgen` crate in Cargo.lock exactly. Installed without
 /// `--locked`: its lock file pins a `webpki-roots` release the registry lacks.
 fn wasm_bindgen() -> Result<(), String> {
     let version = locked_version("wasm-bindgen")?;
-    if sh::output("wasm-bindgen", &["--version"]).is_some_and(|v| v.split_whitespace().nth(1) == Some(version.as_str())) {
+    if sh::output("wasm-bindgen", &["--version"])
+        .is_some_and(|v| v.split_whitespace().nth(1) == Some(version.as_str()))
+    {
         return Ok(());
     }
-    sh::run("cargo", &["install", "wasm-bindgen-cli", "--version", &version])
+    sh::run(
+        "cargo",
+        &["install", "wasm-bindgen-cli", "--version", &version],
+    )
 }
 
 fn binaryen() -> Result<(), String> {
     let wasm_opt = sh::tools_dir().join("node_modules/binaryen/bin/wasm-opt");
     let major = BINARYEN.split('.').next().expect("a version");
-    if sh::output(&wasm_opt.display().to_string(), &["--version"]).is_some_and(|v| v.contains(&format!("version {major}"))) {
+    if sh::output(&wasm_opt.display().to_string(), &["--version"])
+        .is_some_and(|v| v.contains(&format!("version {major}")))
+    {
         return Ok(());
     }
     let dir = sh::tools_dir();
     std::fs::create_dir_all(&dir).map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
-    sh::run_cmd(
-        &mut sh::command("npm", &["install", "--no-audit", "--no-fund", "--prefix", &dir.display().to_string(), &format!("binaryen@{BINARYEN}")]),
-    )
+    sh::run_cmd(&mut sh::command(
+        "npm",
+        &[
+            "install",
+            "--no-audit",
+            "--no-fund",
+            "--prefix",
+            &dir.display().to_string(),
+            &format!("binaryen@{BINARYEN}"),
+        ],
+    ))
 }
 
 fn cargo_fuzz() -> Result<(), String> {
     if sh::output("cargo", &["fuzz", "--version"]).is_some_and(|v| v.contains(CARGO_FUZZ)) {
         return Ok(());
     }
-    sh::run("cargo", &["install", "cargo-fuzz", "--version", CARGO_FUZZ, "--locked"])
+    sh::run(
+        "cargo",
+        &["install", "cargo-fuzz", "--version", CARGO_FUZZ, "--locked"],
+    )
 }
 
 fn debian_packages() -> Result<(), String> {
     let missing: Vec<&str> = DEBIAN_PACKAGES
         .into_iter()
-        .filter(|p| !sh::output("dpkg-query", &["-W", "-f=${Status}", p]).is_some_and(|s| s.contains("install ok installed")))
+        .filter(|p| {
+            !sh::output("dpkg-query", &["-W", "-f=${Status}", p])
+                .is_some_and(|s| s.contains("install ok installed"))
+        })
         .collect();
     if missing.is_empty() {
         return Ok(());
     }
     let is_root = sh::output("id", &["-u"]).is_some_and(|u| u.trim() == "0");
-    let (program, prefix): (&str, &[&str]) = if is_root { ("apt-get", &[]) } else { ("sudo", &["apt-get"]) };
+    let (program, prefix): (&str, &[&str]) = if is_root {
+        ("apt-get", &[])
+    } else {
+        ("sudo", &["apt-get"])
+    };
     let mut update: Vec<&str> = prefix.to_vec();
     update.extend(["update", "-q"]);
     sh::run(program, &update)?;
@@ -97,9 +128,13 @@ fn debian_packages() -> Result<(), String> {
 
 /// A package's version in Cargo.lock.
 pub(crate) fn locked_version(package: &str) -> Result<String, String> {
-    let lock = std::fs::read_to_string(sh::root().join("Cargo.lock")).map_err(|e| format!("cannot read Cargo.lock: {e}"))?;
+    let lock = std::fs::read_to_string(sh::root().join("Cargo.lock"))
+        .map_err(|e| format!("cannot read Cargo.lock: {e}"))?;
     let needle = format!("name = \"{package}\"\nversion = \"");
-    let start = lock.find(&needle).ok_or_else(|| format!("{package} is not in Cargo.lock"))? + needle.len();
+    let start = lock
+        .find(&needle)
+        .ok_or_else(|| format!("{package} is not in Cargo.lock"))?
+        + needle.len();
     let end = lock[start..].find('"').ok_or("malformed Cargo.lock")? + start;
     Ok(lock[start..end].to_owned())
 }

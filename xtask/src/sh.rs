@@ -5,7 +5,10 @@ use std::process::{Command, Stdio};
 
 /// The workspace root (xtask lives one level below it).
 pub(crate) fn root() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).parent().expect("xtask is inside the workspace").to_path_buf()
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .expect("xtask is inside the workspace")
+        .to_path_buf()
 }
 
 /// Where pinned npm tools are installed.
@@ -16,12 +19,18 @@ pub(crate) fn tools_dir() -> PathBuf {
 /// PATH with the pinned wasm-opt first (Debian's binaryen is too old).
 pub(crate) fn path_with_tools() -> String {
     let bin = tools_dir().join("node_modules/binaryen/bin");
-    format!("{}:{}", bin.display(), std::env::var("PATH").unwrap_or_default())
+    format!(
+        "{}:{}",
+        bin.display(),
+        std::env::var("PATH").unwrap_or_default()
+    )
 }
 
 pub(crate) fn command(program: &str, args: &[&str]) -> Command {
     let mut cmd = Command::new(program);
-    cmd.args(args).current_dir(root()).env("PATH", path_with_tools());
+    cmd.args(args)
+        .current_dir(root())
+        .env("PATH", path_with_tools());
     cmd
 }
 
@@ -32,14 +41,22 @@ pub(crate) fn run(program: &str, args: &[&str]) -> Result<(), String> {
 
 pub(crate) fn run_cmd(cmd: &mut Command) -> Result<(), String> {
     eprintln!("$ {}", describe(cmd));
-    let status = cmd.status().map_err(|e| format!("cannot start {}: {e}", describe(cmd)))?;
-    if status.success() { Ok(()) } else { Err(format!("`{}` failed ({status})", describe(cmd))) }
+    let status = cmd
+        .status()
+        .map_err(|e| format!("cannot start {}: {e}", describe(cmd)))?;
+    if status.success() {
+        Ok(())
+    } else {
+        Err(format!("`{}` failed ({status})", describe(cmd)))
+    }
 }
 
 /// Runs quietly and returns stdout, or `None` if the program is missing or fails.
 pub(crate) fn output(program: &str, args: &[&str]) -> Option<String> {
     let out = command(program, args).stderr(Stdio::null()).output().ok()?;
-    out.status.success().then(|| String::from_utf8_lossy(&out.stdout).into_owned())
+    out.status
+        .success()
+        .then(|| String::from_utf8_lossy(&out.stdout).into_owned())
 }
 
 fn describe(cmd: &Command) -> String {

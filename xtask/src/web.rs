@@ -22,7 +22,8 @@ fn gzip_len(bytes: &[u8]) -> usize {
 
 /// Sums wasm + js per bundle: files named `frame_worker*` are the worker, the rest the app.
 fn print_sizes(dist: &Path) -> Result<(), String> {
-    let entries = std::fs::read_dir(dist).map_err(|e| format!("cannot read {}: {e}", dist.display()))?;
+    let entries =
+        std::fs::read_dir(dist).map_err(|e| format!("cannot read {}: {e}", dist.display()))?;
     let (mut app, mut worker) = ((0, 0), (0, 0));
     for entry in entries.flatten() {
         let name = entry.file_name().to_string_lossy().into_owned();
@@ -30,13 +31,25 @@ fn print_sizes(dist: &Path) -> Result<(), String> {
             continue;
         }
         let bytes = std::fs::read(entry.path()).map_err(|e| format!("cannot read {name}: {e}"))?;
-        let sizes = if name.starts_with("frame_worker") { &mut worker } else { &mut app };
+        let sizes = if name.starts_with("frame_worker") {
+            &mut worker
+        } else {
+            &mut app
+        };
         sizes.0 += bytes.len();
         sizes.1 += gzip_len(&bytes);
     }
     let kib = |n: usize| n as f64 / 1024.0;
     println!("bundle sizes (wasm + js):");
-    println!("  app:    {:7.1} KiB, {:6.1} KiB gzip (goal ≤ 350)", kib(app.0), kib(app.1));
-    println!("  worker: {:7.1} KiB, {:6.1} KiB gzip (goal ≤ 80)", kib(worker.0), kib(worker.1));
+    println!(
+        "  app:    {:7.1} KiB, {:6.1} KiB gzip (goal ≤ 350)",
+        kib(app.0),
+        kib(app.1)
+    );
+    println!(
+        "  worker: {:7.1} KiB, {:6.1} KiB gzip (goal ≤ 80)",
+        kib(worker.0),
+        kib(worker.1)
+    );
     Ok(())
 }

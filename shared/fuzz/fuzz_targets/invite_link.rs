@@ -6,7 +6,10 @@ use sotto_shared::wire::invite::Invitation;
 fuzz_target!(|data: &[u8]| {
     if let Ok(text) = std::str::from_utf8(data) {
         if let Ok(invite) = Invitation::from_link(text) {
-            assert_eq!(Invitation::from_link(&invite.to_link("https://x.example")).unwrap(), invite);
+            assert_eq!(
+                Invitation::from_link(&invite.to_link("https://x.example")).unwrap(),
+                invite
+            );
         }
     }
 });

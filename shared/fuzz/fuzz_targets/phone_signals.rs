@@ -12,21 +12,40 @@ use sotto_shared::wire::signal::{Media, Signal, SignalBody};
 use sotto_shared::{Duration, Millis, PeerId};
 
 fuzz_target!(|data: &[u8]| {
-    let mut phone = Phone::new(PhoneConfig::default(), PublicKey::from_bytes([1; 32]), ChaCha20Rng::seed_from_u64(0));
-    let peer = |n: u8| Peer { id: PeerId(format!("p{}", n % 3)), identity: PublicKey::from_bytes([n % 3 + 2; 32]) };
+    let mut phone = Phone::new(
+        PhoneConfig::default(),
+        PublicKey::from_bytes([1; 32]),
+        ChaCha20Rng::seed_from_u64(0),
+    );
+    let peer = |n: u8| Peer {
+        id: PeerId(format!("p{}", n % 3)),
+        identity: PublicKey::from_bytes([n % 3 + 2; 32]),
+    };
     let mut now = Millis(0);
     for line in data.split(|b| *b == b'\n') {
-        let Some((&op, arg)) = line.split_first() else { continue };
+        let Some((&op, arg)) = line.split_first() else {
+            continue;
+        };
         let n = arg.first().copied().unwrap_or(0);
         let input = match op % 8 {
             0 => match Signal::from_json(arg) {
-                Ok(Signal { body: SignalBody::Call(signal), .. }) => {
-                    Input::Signal { from: peer(n), age: Duration(u64::from(n) * 500), signal }
-                }
+                Ok(Signal {
+                    body: SignalBody::Call(signal),
+                    ..
+                }) => Input::Signal {
+                    from: peer(n),
+                    age: Duration(u64::from(n) * 500),
+                    signal,
+                },
                 _ => continue,
             },
-            1 => Input::Command(Command::Start { peer: peer(n), media: Media::Video }),
-            2 => Input::Command(Command::Accept { media: Media::Audio }),
+            1 => Input::Command(Command::Start {
+                peer: peer(n),
+                media: Media::Video,
+            }),
+            2 => Input::Command(Command::Accept {
+                media: Media::Audio,
+            }),
             3 => Input::Command(Command::Hangup),
             4 => Input::Command(Command::Decline),
             5 => {
@@ -46,7 +65,11 @@ fuzz_target!(|data: &[u8]| {
                 },
                 None => continue,
             },
-            _ => Input::Command(Command::SetMedia { audio: n & 1 == 0, video: n & 2 == 0, screen: false }),
+            _ => Input::Command(Command::SetMedia {
+                audio: n & 1 == 0,
+                video: n & 2 == 0,
+                screen: false,
+            }),
         };
         let _ = phone.handle_input(now, input);
         for _ in 0..10_000 {

@@ -23,18 +23,33 @@ pub(crate) struct IceBatcher {
 #[derive(Debug, PartialEq, Eq)]
 pub(crate) enum IceSend {
     /// The offer or answer, with the candidates so far.
-    Description { sdp: String, candidates: Vec<IceCandidate> },
+    Description {
+        sdp: String,
+        candidates: Vec<IceCandidate>,
+    },
     /// A batch of later candidates.
-    Candidates { candidates: Vec<IceCandidate>, done: bool },
+    Candidates {
+        candidates: Vec<IceCandidate>,
+        done: bool,
+    },
 }
 
 impl IceBatcher {
     /// A new local description (initial offer or answer): hold it for the first candidates.
-    pub(crate) fn hold_description(&mut self, now: Millis, wait: Duration, sdp: String) -> Option<IceSend> {
+    pub(crate) fn hold_description(
+        &mut self,
+        now: Millis,
+        wait: Duration,
+        sdp: String,
+    ) -> Option<IceSend> {
         self.held_description = Some(sdp);
         self.description_deadline = Some(now + wait);
         self.description_sent = false;
-        if self.gathering_complete { self.release_description() } else { None }
+        if self.gathering_complete {
+            self.release_description()
+        } else {
+            None
+        }
     }
 
     /// A new ICE generation (restart): its description goes out at once, candidates follow.
@@ -59,7 +74,10 @@ impl IceBatcher {
         if self.description_sent && !self.done_sent {
             self.done_sent = true;
             self.batch_deadline = None;
-            return Some(IceSend::Candidates { candidates: std::mem::take(&mut self.pending), done: true });
+            return Some(IceSend::Candidates {
+                candidates: std::mem::take(&mut self.pending),
+                done: true,
+            });
         }
         None
     }
@@ -82,7 +100,10 @@ impl IceBatcher {
         if self.batch_deadline.is_some_and(|d| d <= now) {
             self.batch_deadline = None;
             if !self.pending.is_empty() {
-                return Some(IceSend::Candidates { candidates: std::mem::take(&mut self.pending), done: false });
+                return Some(IceSend::Candidates {
+                    candidates: std::mem::take(&mut self.pending),
+                    done: false,
+                });
             }
         }
         None

@@ -20,11 +20,20 @@ pub(crate) struct Inbox {
 impl Inbox {
     /// An inbox that has already consumed `next` messages.
     pub(crate) fn starting_at(next: u32) -> Self {
-        Self { next, ..Self::default() }
+        Self {
+            next,
+            ..Self::default()
+        }
     }
 
     /// Accepts one message; returns those now ready, in order.
-    pub(crate) fn accept(&mut self, now: Millis, gap_wait: Duration, seq: u32, msg: CallMsg) -> Vec<CallMsg> {
+    pub(crate) fn accept(
+        &mut self,
+        now: Millis,
+        gap_wait: Duration,
+        seq: u32,
+        msg: CallMsg,
+    ) -> Vec<CallMsg> {
         if seq < self.next || self.held.contains_key(&seq) {
             return Vec::new();
         }
@@ -75,7 +84,10 @@ mod tests {
     use super::*;
 
     fn msg(n: u32) -> CallMsg {
-        CallMsg::Candidates { candidates: Vec::new(), done: n % 2 == 0 }
+        CallMsg::Candidates {
+            candidates: Vec::new(),
+            done: n % 2 == 0,
+        }
     }
 
     const WAIT: Duration = Duration::ms(1000);
@@ -84,7 +96,10 @@ mod tests {
     fn restores_order_and_drops_duplicates() {
         let mut inbox = Inbox::default();
         assert!(inbox.accept(Millis(0), WAIT, 1, msg(1)).is_empty());
-        assert_eq!(inbox.accept(Millis(0), WAIT, 0, msg(0)), vec![msg(0), msg(1)]);
+        assert_eq!(
+            inbox.accept(Millis(0), WAIT, 0, msg(0)),
+            vec![msg(0), msg(1)]
+        );
         assert!(inbox.accept(Millis(0), WAIT, 1, msg(1)).is_empty());
         assert!(inbox.deadline().is_none());
     }
@@ -96,7 +111,10 @@ mod tests {
         assert_eq!(inbox.deadline(), Some(Millis(1000)));
         assert!(inbox.expire(Millis(999), WAIT).is_empty());
         assert_eq!(inbox.expire(Millis(1000), WAIT), vec![msg(2)]);
-        assert!(inbox.accept(Millis(1001), WAIT, 0, msg(0)).is_empty(), "late message is stale");
+        assert!(
+            inbox.accept(Millis(1001), WAIT, 0, msg(0)).is_empty(),
+            "late message is stale"
+        );
         assert_eq!(inbox.accept(Millis(1001), WAIT, 3, msg(3)), vec![msg(3)]);
     }
 }

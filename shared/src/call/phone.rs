@@ -6,7 +6,9 @@ use std::collections::VecDeque;
 use rand_core::CryptoRng;
 
 use crate::call::session::{Outbox, Session};
-use crate::call::{CallError, CallInfo, CallState, Command, Event, Input, Output, Peer, PhoneConfig, RtcEvent};
+use crate::call::{
+    CallError, CallInfo, CallState, Command, Event, Input, Output, Peer, PhoneConfig, RtcEvent,
+};
 use crate::crypto::{CallKeyPair, PublicKey, Role, SecurityCode};
 use crate::ids::CallId;
 use crate::time::{Duration, Millis};
@@ -41,7 +43,14 @@ impl<R: CryptoRng> Phone<R> {
     /// A phone for the profile whose identity key is `identity`. `rng` makes call ids and
     /// per-call keys (the browser passes the OS generator; tests a seeded one).
     pub fn new(config: PhoneConfig, identity: PublicKey, rng: R) -> Self {
-        Self { config, identity, rng, call: None, tombstones: VecDeque::new(), out: Outbox::default() }
+        Self {
+            config,
+            identity,
+            rng,
+            call: None,
+            tombstones: VecDeque::new(),
+            out: Outbox::default(),
+        }
     }
 
     /// The current call, if any (ended calls are gone once their `ENDED` event was emitted).
@@ -103,7 +112,16 @@ impl<R: CryptoRng> Phone<R> {
                 }
                 let id = CallId::random(&mut self.rng);
                 let keys = CallKeyPair::generate(&mut self.rng);
-                let session = Session::outgoing(now, &self.config, self.identity, id, peer, media, keys, &mut self.out);
+                let session = Session::outgoing(
+                    now,
+                    &self.config,
+                    self.identity,
+                    id,
+                    peer,
+                    media,
+                    keys,
+                    &mut self.out,
+                );
                 self.call = Some(session);
                 Ok(())
             }
@@ -112,45 +130,84 @@ impl<R: CryptoRng> Phone<R> {
                 let call = self.call.as_mut().ok_or(CallError::NoCall)?;
                 call.accept(now, &self.config, media, keys, &mut self.out)
             }
-            Command::Decline => self.call.as_mut().ok_or(CallError::NoCall)?.decline(&mut self.out),
+            Command::Decline => self
+                .call
+                .as_mut()
+                .ok_or(CallError::NoCall)?
+                .decline(&mut self.out),
             Command::Hangup => {
-                self.call.as_mut().ok_or(CallError::NoCall)?.hangup(&mut self.out);
+                self.call
+                    .as_mut()
+                    .ok_or(CallError::NoCall)?
+                    .hangup(&mut self.out);
                 Ok(())
             }
-            Command::SetMedia { audio, video, screen } => {
-                self.call.as_mut().ok_or(CallError::NoCall)?.set_media(&mut self.out, audio, video, screen)
-            }
+            Command::SetMedia {
+                audio,
+                video,
+                screen,
+            } => self.call.as_mut().ok_or(CallError::NoCall)?.set_media(
+                &mut self.out,
+                audio,
+                video,
+                screen,
+            ),
         }
     }
 
-    fn handle_signal(&mut self, now: Millis, from: Peer, age: Duration, signal: CallSignal) -> Result<(), CallError> {
+    fn handle_signal(
+        &mut self,
+        now: Millis,
+        from: Peer,
+        age: Duration,
+        signal: CallSignal,
+    ) -> Result<(), CallError> {
         let CallSignal { call_id, seq, msg } = signal;
         if let Some(call) = self.call.as_mut().filter(|c| c.id == call_id) {
             if call.peer.id != from.id {
-                return Err(CallError::WrongPeer { call_id, got: msg.kind() });
+                return Err(CallError::WrongPeer {
+                    call_id,
+                    got: msg.kind(),
+                });
             }
             return call.handle_signal(now, &self.config, seq, msg, &mut self.out);
         }
         if let Some(stone) = self.tombstones.iter_mut().find(|t| t.call_id == call_id) {
             if let (true, CallMsg::Invite { media, .. }) = (stone.cancelled_before_invite, &msg) {
                 stone.cancelled_before_invite = false;
-                let event = Event::Missed { call_id, peer: from.id, media: *media, busy: false };
+                let event = Event::Missed {
+                    call_id,
+                    peer: from.id,
+                    media: *media,
+                    busy: false,
+                };
                 self.out.0.push_back(Output::Event(event));
             }
             return Ok(());
         }
         match msg {
-            CallMsg::Invite { media, dh_pk, lifetime_ms, .. } => {
+            CallMsg::Invite {
+                media,
+                dh_pk,
+                lifetime_ms,
+                ..
+            } => {
                 self.handle_invite(now, from, age, call_id, media, dh_pk, lifetime_ms);
                 Ok(())
             }
             // A hang-up overtaking its invitation: remember it, so the invitation never rings.
             CallMsg::Hangup { .. } => {
                 self.tombstone(now, call_id);
-                self.tombstones.back_mut().expect("just pushed").cancelled_before_invite = true;
+                self.tombstones
+                    .back_mut()
+                    .expect("just pushed")
+                    .cancelled_before_invite = true;
                 Ok(())
             }
-            other => Err(CallError::UnknownCall { call_id, got: other.kind() }),
+            other => Err(CallError::UnknownCall {
+                call_id,
+                got: other.kind(),
+            }),
         }
     }
 
@@ -167,7 +224,14 @@ impl<R: CryptoRng> Phone<R> {
     ) {
         let lifetime = Duration::ms(u64::from(lifetime_ms)).min(self.config.max_incoming_lifetime);
         let remaining = Duration(lifetime.0.saturating_sub(age.0));
-        let missed = |busy| Output::Event(Event::Missed { call_id, peer: from.id.clone(), media, busy });
+        let missed = |busy| {
+            Output::Event(Event::Missed {
+                call_id,
+                peer: from.id.clone(),
+                media,
+                busy,
+            })
+        };
 
         if remaining < self.config.ring_grace {
             self.tombstone(now, call_id);
@@ -176,7 +240,13 @@ impl<R: CryptoRng> Phone<R> {
         }
         let mut auto_accept = None;
         if let Some(call) = self.call.as_mut() {
-            if call.peer.id == from.id && call.role == Role::Caller && matches!(call.state, CallState::RingingOutgoing | CallState::Connecting) {
+            if call.peer.id == from.id
+                && call.role == Role::Caller
+                && matches!(
+                    call.state,
+                    CallState::RingingOutgoing | CallState::Connecting
+                )
+            {
                 // Glare: both called each other. The smaller call id survives on both sides.
                 if call.id < call_id {
                     self.tombstone(now, call_id);
@@ -186,22 +256,43 @@ impl<R: CryptoRng> Phone<R> {
                 auto_accept = Some(call.media);
                 self.call = None;
                 self.tombstone(now, old);
-                self.out.0.push_back(Output::Event(Event::Replaced { old, new: call_id }));
+                self.out
+                    .0
+                    .push_back(Output::Event(Event::Replaced { old, new: call_id }));
             } else if call.peer.id == from.id {
                 // The peer calls again while we think we are in a call with them: they lost
                 // that call (a reload, a crash). Theirs is the truth.
-                call.end(&mut self.out, crate::wire::signal::EndReason::RemoteHangup, None);
+                call.end(
+                    &mut self.out,
+                    crate::wire::signal::EndReason::RemoteHangup,
+                    None,
+                );
                 self.retire_ended(now);
             } else {
                 // One call at a time.
                 self.tombstone(now, call_id);
-                let busy = CallSignal { call_id, seq: 0, msg: CallMsg::Busy };
-                self.out.0.push_back(Output::Send { to: from.id.clone(), signal: busy });
+                let busy = CallSignal {
+                    call_id,
+                    seq: 0,
+                    msg: CallMsg::Busy,
+                };
+                self.out.0.push_back(Output::Send {
+                    to: from.id.clone(),
+                    signal: busy,
+                });
                 self.out.0.push_back(missed(true));
                 return;
             }
         }
-        let session = Session::incoming(self.identity, call_id, from, media, dh_pk, now + remaining, &mut self.out);
+        let session = Session::incoming(
+            self.identity,
+            call_id,
+            from,
+            media,
+            dh_pk,
+            now + remaining,
+            &mut self.out,
+        );
         self.call = Some(session);
         if let Some(media) = auto_accept {
             let keys = CallKeyPair::generate(&mut self.rng);
@@ -211,7 +302,12 @@ impl<R: CryptoRng> Phone<R> {
         }
     }
 
-    fn handle_rtc(&mut self, now: Millis, call_id: CallId, event: RtcEvent) -> Result<(), CallError> {
+    fn handle_rtc(
+        &mut self,
+        now: Millis,
+        call_id: CallId,
+        event: RtcEvent,
+    ) -> Result<(), CallError> {
         match self.call.as_mut().filter(|c| c.id == call_id) {
             Some(call) => call.handle_rtc(now, &self.config, event, &mut self.out),
             // Results for a call that already ended are expected (the glue races the end).
@@ -230,7 +326,11 @@ impl<R: CryptoRng> Phone<R> {
         if self.tombstones.len() == MAX_TOMBSTONES {
             self.tombstones.pop_front();
         }
-        self.tombstones.push_back(Tombstone { call_id, until: now + TOMBSTONE_TTL, cancelled_before_invite: false });
+        self.tombstones.push_back(Tombstone {
+            call_id,
+            until: now + TOMBSTONE_TTL,
+            cancelled_before_invite: false,
+        });
     }
 
     fn forget_old_tombstones(&mut self, now: Millis) {

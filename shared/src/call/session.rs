@@ -5,7 +5,9 @@ use std::collections::VecDeque;
 
 use crate::call::ice::{IceBatcher, IceSend};
 use crate::call::inbox::Inbox;
-use crate::call::{CallError, CallInfo, CallState, Event, IceState, Output, Peer, PhoneConfig, RtcAction, RtcEvent};
+use crate::call::{
+    CallError, CallInfo, CallState, Event, IceState, Output, Peer, PhoneConfig, RtcAction, RtcEvent,
+};
 use crate::crypto::{CallKeyPair, PublicKey, Role, SecurityCode};
 use crate::ids::CallId;
 use crate::time::Millis;
@@ -69,9 +71,25 @@ impl Session {
         keys: CallKeyPair,
         out: &mut Outbox,
     ) -> Self {
-        let mut session = Self::new(identity, id, peer, Role::Caller, media, CallState::RingingOutgoing, Inbox::default());
+        let mut session = Self::new(
+            identity,
+            id,
+            peer,
+            Role::Caller,
+            media,
+            CallState::RingingOutgoing,
+            Inbox::default(),
+        );
         let lifetime_ms = u32::try_from(config.ring_lifetime.0).unwrap_or(u32::MAX);
-        session.send(out, CallMsg::Invite { media, encryption: true, dh_pk: keys.public(), lifetime_ms });
+        session.send(
+            out,
+            CallMsg::Invite {
+                media,
+                encryption: true,
+                dh_pk: keys.public(),
+                lifetime_ms,
+            },
+        );
         session.keys = Some(keys);
         session.timers.ring = Some(now + config.ring_lifetime);
         session.emit_state(out);
@@ -89,15 +107,30 @@ impl Session {
         out: &mut Outbox,
     ) -> Self {
         // The invitation was the caller's message 0.
-        let mut session =
-            Self::new(identity, id, peer, Role::Callee, media, CallState::RingingIncoming, Inbox::starting_at(1));
+        let mut session = Self::new(
+            identity,
+            id,
+            peer,
+            Role::Callee,
+            media,
+            CallState::RingingIncoming,
+            Inbox::starting_at(1),
+        );
         session.peer_dh = Some(peer_dh);
         session.timers.ring = Some(ring_until);
         session.emit_state(out);
         session
     }
 
-    fn new(identity: PublicKey, id: CallId, peer: Peer, role: Role, media: Media, state: CallState, inbox: Inbox) -> Self {
+    fn new(
+        identity: PublicKey,
+        id: CallId,
+        peer: Peer,
+        role: Role,
+        media: Media,
+        state: CallState,
+        inbox: Inbox,
+    ) -> Self {
         Self {
             id,
             peer,
@@ -121,7 +154,13 @@ impl Session {
     }
 
     pub(crate) fn info(&self) -> CallInfo {
-        CallInfo { call_id: self.id, peer: self.peer.id.clone(), role: self.role, media: self.media, state: self.state }
+        CallInfo {
+            call_id: self.id,
+            peer: self.peer.id.clone(),
+            role: self.role,
+            media: self.media,
+            state: self.state,
+        }
     }
 
     pub(crate) fn security_code(&self) -> Option<SecurityCode> {
@@ -133,13 +172,23 @@ impl Session {
     }
 
     fn send(&mut self, out: &mut Outbox, msg: CallMsg) {
-        let signal = CallSignal { call_id: self.id, seq: self.out_seq, msg };
+        let signal = CallSignal {
+            call_id: self.id,
+            seq: self.out_seq,
+            msg,
+        };
         self.out_seq += 1;
-        out.0.push_back(Output::Send { to: self.peer.id.clone(), signal });
+        out.0.push_back(Output::Send {
+            to: self.peer.id.clone(),
+            signal,
+        });
     }
 
     fn rtc(&self, out: &mut Outbox, action: RtcAction) {
-        out.0.push_back(Output::Rtc { call_id: self.id, action });
+        out.0.push_back(Output::Rtc {
+            call_id: self.id,
+            action,
+        });
     }
 
     fn set_state(&mut self, out: &mut Outbox, state: CallState) {
@@ -170,19 +219,33 @@ impl Session {
     }
 
     fn unexpected(&self, got: &'static str) -> CallError {
-        CallError::Unexpected { state: self.state, got }
+        CallError::Unexpected {
+            state: self.state,
+            got,
+        }
     }
 
     /// Agrees on media keys with the peer's call key and asks the glue to prepare.
     /// Returns false (and ends the call as `invalid`) when the peer's key is unusable.
     fn prepare(&mut self, out: &mut Outbox, peer_dh: &PublicKey) -> bool {
-        let keys = self.keys.take().expect("own call key exists until the one agreement");
+        let keys = self
+            .keys
+            .take()
+            .expect("own call key exists until the one agreement");
         match keys.agree(&self.id, self.role, peer_dh) {
             Ok(secret) => {
                 let code = secret.security_code(&self.identity, &self.peer.identity);
                 self.security_code = Some(code);
                 self.prepared = true;
-                self.rtc(out, RtcAction::Prepare { role: self.role, media: self.media, secret, security_code: code });
+                self.rtc(
+                    out,
+                    RtcAction::Prepare {
+                        role: self.role,
+                        media: self.media,
+                        secret,
+                        security_code: code,
+                    },
+                );
                 true
             }
             Err(_) => {
@@ -194,14 +257,24 @@ impl Session {
 
     // ---- commands ----
 
-    pub(crate) fn accept(&mut self, now: Millis, config: &PhoneConfig, media: Media, keys: CallKeyPair, out: &mut Outbox) -> Result<(), CallError> {
+    pub(crate) fn accept(
+        &mut self,
+        now: Millis,
+        config: &PhoneConfig,
+        media: Media,
+        keys: CallKeyPair,
+        out: &mut Outbox,
+    ) -> Result<(), CallError> {
         if self.state != CallState::RingingIncoming {
             return Err(self.unexpected("accept"));
         }
         self.media = media;
         self.own_dh = Some(keys.public());
         self.keys = Some(keys);
-        let peer_dh = self.peer_dh.take().expect("incoming sessions hold the invitation's key");
+        let peer_dh = self
+            .peer_dh
+            .take()
+            .expect("incoming sessions hold the invitation's key");
         self.timers.ring = None;
         self.set_state(out, CallState::Connecting);
         if self.prepare(out, &peer_dh) {
@@ -228,17 +301,37 @@ impl Session {
         }
     }
 
-    pub(crate) fn set_media(&mut self, out: &mut Outbox, audio: bool, video: bool, screen: bool) -> Result<(), CallError> {
+    pub(crate) fn set_media(
+        &mut self,
+        out: &mut Outbox,
+        audio: bool,
+        video: bool,
+        screen: bool,
+    ) -> Result<(), CallError> {
         if self.state.is_ended() || self.state == CallState::RingingIncoming {
             return Err(self.unexpected("set_media"));
         }
-        self.send(out, CallMsg::Media { audio, video, screen });
+        self.send(
+            out,
+            CallMsg::Media {
+                audio,
+                video,
+                screen,
+            },
+        );
         Ok(())
     }
 
     // ---- peer messages ----
 
-    pub(crate) fn handle_signal(&mut self, now: Millis, config: &PhoneConfig, seq: u32, msg: CallMsg, out: &mut Outbox) -> Result<(), CallError> {
+    pub(crate) fn handle_signal(
+        &mut self,
+        now: Millis,
+        config: &PhoneConfig,
+        seq: u32,
+        msg: CallMsg,
+        out: &mut Outbox,
+    ) -> Result<(), CallError> {
         let mut result = Ok(());
         for msg in self.inbox.accept(now, config.gap_wait, seq, msg) {
             let r = self.handle_ordered(now, config, msg, out);
@@ -247,7 +340,13 @@ impl Session {
         result
     }
 
-    fn handle_ordered(&mut self, now: Millis, config: &PhoneConfig, msg: CallMsg, out: &mut Outbox) -> Result<(), CallError> {
+    fn handle_ordered(
+        &mut self,
+        now: Millis,
+        config: &PhoneConfig,
+        msg: CallMsg,
+        out: &mut Outbox,
+    ) -> Result<(), CallError> {
         if self.state.is_ended() {
             return Ok(());
         }
@@ -259,7 +358,15 @@ impl Session {
             (Role::Caller, CallMsg::Busy) if self.state == CallState::RingingOutgoing => {
                 self.end(out, EndReason::Busy, None);
             }
-            (Role::Caller, CallMsg::Offer { media, sdp, candidates, dh_pk }) if self.state == CallState::RingingOutgoing => {
+            (
+                Role::Caller,
+                CallMsg::Offer {
+                    media,
+                    sdp,
+                    candidates,
+                    dh_pk,
+                },
+            ) if self.state == CallState::RingingOutgoing => {
                 self.media = media;
                 self.timers.ring = None;
                 self.set_state(out, CallState::Connecting);
@@ -272,7 +379,9 @@ impl Session {
                     }
                 }
             }
-            (Role::Callee, CallMsg::Answer { sdp, candidates }) if self.state == CallState::Connecting && self.prepared => {
+            (Role::Callee, CallMsg::Answer { sdp, candidates })
+                if self.state == CallState::Connecting && self.prepared =>
+            {
                 self.rtc(out, RtcAction::ApplyAnswer { sdp });
                 if !candidates.is_empty() {
                     self.rtc(out, RtcAction::AddCandidates(candidates));
@@ -283,19 +392,43 @@ impl Session {
                     self.rtc(out, RtcAction::AddCandidates(candidates));
                 }
             }
-            (Role::Caller, CallMsg::Renegotiate { generation, sdp, role: SdpRole::Offer }) if self.prepared => {
+            (
+                Role::Caller,
+                CallMsg::Renegotiate {
+                    generation,
+                    sdp,
+                    role: SdpRole::Offer,
+                },
+            ) if self.prepared => {
                 self.generation = generation;
                 self.producing = Some(Producing::RestartAnswer);
                 self.ice.restart();
                 self.rtc(out, RtcAction::ApplyOffer { sdp });
             }
-            (Role::Callee, CallMsg::Renegotiate { generation, sdp, role: SdpRole::Answer })
-                if self.prepared && generation == self.generation =>
-            {
+            (
+                Role::Callee,
+                CallMsg::Renegotiate {
+                    generation,
+                    sdp,
+                    role: SdpRole::Answer,
+                },
+            ) if self.prepared && generation == self.generation => {
                 self.rtc(out, RtcAction::ApplyAnswer { sdp });
             }
-            (_, CallMsg::Media { audio, video, screen }) => {
-                out.0.push_back(Output::Event(Event::PeerMedia { call_id: self.id, audio, video, screen }));
+            (
+                _,
+                CallMsg::Media {
+                    audio,
+                    video,
+                    screen,
+                },
+            ) => {
+                out.0.push_back(Output::Event(Event::PeerMedia {
+                    call_id: self.id,
+                    audio,
+                    video,
+                    screen,
+                }));
             }
             (_, msg) => return Err(self.unexpected(msg.kind())),
         }
@@ -304,13 +437,22 @@ impl Session {
 
     // ---- WebRTC results ----
 
-    pub(crate) fn handle_rtc(&mut self, now: Millis, config: &PhoneConfig, event: RtcEvent, out: &mut Outbox) -> Result<(), CallError> {
+    pub(crate) fn handle_rtc(
+        &mut self,
+        now: Millis,
+        config: &PhoneConfig,
+        event: RtcEvent,
+        out: &mut Outbox,
+    ) -> Result<(), CallError> {
         if self.state.is_ended() {
             return Ok(());
         }
         match event {
             RtcEvent::LocalDescription { sdp } => {
-                let producing = self.producing.take().ok_or_else(|| self.unexpected("local_description"))?;
+                let producing = self
+                    .producing
+                    .take()
+                    .ok_or_else(|| self.unexpected("local_description"))?;
                 match producing {
                     Producing::InitialOffer | Producing::InitialAnswer => {
                         let send = self.ice.hold_description(now, config.ice_wait, sdp);
@@ -318,15 +460,31 @@ impl Session {
                     }
                     Producing::RestartOffer => {
                         let generation = self.generation;
-                        self.send(out, CallMsg::Renegotiate { generation, sdp, role: SdpRole::Offer });
+                        self.send(
+                            out,
+                            CallMsg::Renegotiate {
+                                generation,
+                                sdp,
+                                role: SdpRole::Offer,
+                            },
+                        );
                     }
                     Producing::RestartAnswer => {
                         let generation = self.generation;
-                        self.send(out, CallMsg::Renegotiate { generation, sdp, role: SdpRole::Answer });
+                        self.send(
+                            out,
+                            CallMsg::Renegotiate {
+                                generation,
+                                sdp,
+                                role: SdpRole::Answer,
+                            },
+                        );
                     }
                 }
             }
-            RtcEvent::LocalCandidate(candidate) => self.ice.candidate(now, config.candidate_batch, candidate),
+            RtcEvent::LocalCandidate(candidate) => {
+                self.ice.candidate(now, config.candidate_batch, candidate)
+            }
             RtcEvent::GatheringComplete => {
                 let send = self.ice.gathering_complete();
                 self.ice_send(out, send);
@@ -341,7 +499,9 @@ impl Session {
     fn ice_send(&mut self, out: &mut Outbox, send: Option<IceSend>) {
         match send {
             None => {}
-            Some(IceSend::Candidates { candidates, done }) => self.send(out, CallMsg::Candidates { candidates, done }),
+            Some(IceSend::Candidates { candidates, done }) => {
+                self.send(out, CallMsg::Candidates { candidates, done })
+            }
             Some(IceSend::Description { sdp, candidates }) => {
                 let msg = match self.role {
                     Role::Callee => CallMsg::Offer {
@@ -358,7 +518,8 @@ impl Session {
     }
 
     fn own_dh_public(&self) -> PublicKey {
-        self.own_dh.expect("the callee keeps its call key's public half for the offer")
+        self.own_dh
+            .expect("the callee keeps its call key's public half for the offer")
     }
 
     fn handle_ice(&mut self, now: Millis, config: &PhoneConfig, state: IceState, out: &mut Outbox) {
@@ -374,10 +535,16 @@ impl Session {
                 if matches!(self.state, CallState::Connected | CallState::Reconnecting) =>
             {
                 self.set_state(out, CallState::Reconnecting);
-                self.timers.give_up.get_or_insert(now + config.give_up_after);
+                self.timers
+                    .give_up
+                    .get_or_insert(now + config.give_up_after);
                 // Only the original offerer (the callee) restarts; the caller answers.
                 if self.role == Role::Callee {
-                    let at = if state == IceState::Failed { now } else { now + config.restart_after };
+                    let at = if state == IceState::Failed {
+                        now
+                    } else {
+                        now + config.restart_after
+                    };
                     self.timers.restart = Some(self.timers.restart.map_or(at, |t| t.min(at)));
                 }
             }

@@ -72,7 +72,10 @@ impl<'a> Sealer<'a> {
     /// contact request.
     #[must_use]
     pub const fn auth(from: &'a IdentityKeyPair, to: PublicKey) -> Self {
-        Self { to, from: Some(from) }
+        Self {
+            to,
+            from: Some(from),
+        }
     }
 
     /// Pads and seals `plaintext`.
@@ -82,8 +85,16 @@ impl<'a> Sealer<'a> {
     /// key HPKE rejects.
     pub fn seal(&self, plaintext: &[u8], rng: &mut impl CryptoRng) -> Result<Vec<u8>, SealError> {
         let padded = pad(plaintext)?;
-        let recipient = KemPublic::from_bytes(self.to.as_bytes()).map_err(|_| SealError::BadRecipient)?;
-        let header = [VERSION, if self.from.is_some() { MODE_AUTH } else { MODE_BASE }];
+        let recipient =
+            KemPublic::from_bytes(self.to.as_bytes()).map_err(|_| SealError::BadRecipient)?;
+        let header = [
+            VERSION,
+            if self.from.is_some() {
+                MODE_AUTH
+            } else {
+                MODE_BASE
+            },
+        ];
         let sender;
         let mode = match self.from {
             Some(from) => {
@@ -92,15 +103,16 @@ impl<'a> Sealer<'a> {
             }
             None => OpModeS::Base,
         };
-        let (enc, ciphertext) = hpke::single_shot_seal_with_rng::<ChaCha20Poly1305, HkdfSha256, Kem>(
-            &mode,
-            &recipient,
-            ENVELOPE_INFO,
-            &padded,
-            &header,
-            rng,
-        )
-        .map_err(|_| SealError::BadRecipient)?;
+        let (enc, ciphertext) =
+            hpke::single_shot_seal_with_rng::<ChaCha20Poly1305, HkdfSha256, Kem>(
+                &mode,
+                &recipient,
+                ENVELOPE_INFO,
+                &padded,
+                &header,
+                rng,
+            )
+            .map_err(|_| SealError::BadRecipient)?;
         let mut out = Vec::with_capacity(HEADER_LEN + ENC_LEN + ciphertext.len());
         out.extend_from_slice(&header);
         out.extend_from_slice(&enc.to_bytes());
@@ -126,7 +138,10 @@ impl<'a> Opener<'a> {
     /// Accepts only auth-mode envelopes from `from` (a contact's queue).
     #[must_use]
     pub const fn auth(me: &'a IdentityKeyPair, from: PublicKey) -> Self {
-        Self { me, from: Some(from) }
+        Self {
+            me,
+            from: Some(from),
+        }
     }
 
     /// Opens and unpads an envelope, returning the signal JSON.
@@ -139,7 +154,11 @@ impl<'a> Opener<'a> {
         }
         let (header, rest) = envelope.split_at(HEADER_LEN);
         let (enc, ciphertext) = rest.split_at(ENC_LEN);
-        let expected_mode = if self.from.is_some() { MODE_AUTH } else { MODE_BASE };
+        let expected_mode = if self.from.is_some() {
+            MODE_AUTH
+        } else {
+            MODE_BASE
+        };
         if header != [VERSION, expected_mode] {
             return Err(OpenError);
         }
@@ -167,7 +186,8 @@ impl<'a> Opener<'a> {
 }
 
 fn kem_keypair(identity: &IdentityKeyPair) -> (KemPrivate, KemPublic) {
-    let private = KemPrivate::from_bytes(identity.secret_bytes()).expect("any 32 bytes are an X25519 secret");
+    let private =
+        KemPrivate::from_bytes(identity.secret_bytes()).expect("any 32 bytes are an X25519 secret");
     let public = <Kem as hpke::Kem>::sk_to_pk(&private);
     (private, public)
 }
@@ -192,7 +212,10 @@ fn unpad(mut padded: Zeroizing<Vec<u8>>) -> Result<Zeroizing<Vec<u8>>, OpenError
     }
     let len_bytes: [u8; LEN_PREFIX] = padded[..LEN_PREFIX].try_into().expect("bucket ≥ 1 KiB");
     let len = usize::try_from(u32::from_be_bytes(len_bytes)).map_err(|_| OpenError)?;
-    let end = LEN_PREFIX.checked_add(len).filter(|&end| end <= padded.len()).ok_or(OpenError)?;
+    let end = LEN_PREFIX
+        .checked_add(len)
+        .filter(|&end| end <= padded.len())
+        .ok_or(OpenError)?;
     // The smallest bucket that fits must have been chosen, and padding must be zeros: a
     // message has exactly one valid encoding.
     let smallest = PAD_BUCKETS.iter().copied().find(|&b| b >= end);

@@ -21,7 +21,7 @@ use chacha20poly1305::aead::AeadInOut as _;
 use chacha20poly1305::{ChaCha20Poly1305, KeyInit as _, Nonce, Tag};
 use zeroize::{Zeroize, ZeroizeOnDrop};
 
-use crate::crypto::header::{SframeHeader, MAX_HEADER_LEN};
+use crate::crypto::header::{MAX_HEADER_LEN, SframeHeader};
 use crate::crypto::replay::ReplayWindow;
 
 /// Poly1305 tag length.
@@ -69,7 +69,12 @@ pub enum Stream {
 
 impl Stream {
     /// All streams in transceiver order.
-    pub const ALL: [Self; 4] = [Self::Mic, Self::Camera, Self::ScreenAudio, Self::ScreenVideo];
+    pub const ALL: [Self; 4] = [
+        Self::Mic,
+        Self::Camera,
+        Self::ScreenAudio,
+        Self::ScreenVideo,
+    ];
 
     /// The label used in key derivation.
     #[must_use]
@@ -181,7 +186,12 @@ pub enum FrameDrop {
 
 impl FrameDrop {
     /// Every reason, for counters.
-    pub const ALL: [Self; 4] = [Self::NotOurs, Self::UnknownKey, Self::Replayed, Self::Forged];
+    pub const ALL: [Self; 4] = [
+        Self::NotOurs,
+        Self::UnknownKey,
+        Self::Replayed,
+        Self::Forged,
+    ];
 
     /// A short stable name for counters and UI.
     #[must_use]
@@ -223,7 +233,12 @@ impl FrameEncryptor {
     #[must_use]
     pub fn with_counter_for_testing_only(key: FrameKey, kid: u64, next: u64) -> Self {
         let cipher = key.cipher();
-        Self { key, cipher, kid, next }
+        Self {
+            key,
+            cipher,
+            kid,
+            next,
+        }
     }
 
     /// Encrypts `frame` in place, keeping its first `clear_len` bytes in clear, and appends tag
@@ -268,7 +283,11 @@ impl FrameEncryptor {
 
 impl fmt::Debug for FrameEncryptor {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "FrameEncryptor {{ kid: {}, next: {}, key: .. }}", self.kid, self.next)
+        write!(
+            f,
+            "FrameEncryptor {{ kid: {}, next: {}, key: .. }}",
+            self.kid, self.next
+        )
     }
 }
 
@@ -285,7 +304,12 @@ impl FrameDecryptor {
     #[must_use]
     pub fn new(key: FrameKey, kid: u64) -> Self {
         let cipher = key.cipher();
-        Self { key, cipher, kid, window: ReplayWindow::new() }
+        Self {
+            key,
+            cipher,
+            kid,
+            window: ReplayWindow::new(),
+        }
     }
 
     /// Verifies and decrypts `frame` in place, truncating it to the original plaintext.

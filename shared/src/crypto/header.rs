@@ -102,13 +102,22 @@ mod tests {
 
     #[test]
     fn rejects_non_minimal_forms() {
-        assert_eq!(SframeHeader::decode(&[0x08, 0x05]), Err(HeaderError::NonMinimal));
-        assert_eq!(SframeHeader::decode(&[0x09, 0x00, 0xff]), Err(HeaderError::NonMinimal));
+        assert_eq!(
+            SframeHeader::decode(&[0x08, 0x05]),
+            Err(HeaderError::NonMinimal)
+        );
+        assert_eq!(
+            SframeHeader::decode(&[0x09, 0x00, 0xff]),
+            Err(HeaderError::NonMinimal)
+        );
     }
 
     #[test]
     fn rejects_truncation() {
         assert_eq!(SframeHeader::decode(&[]), Err(HeaderError::Truncated));
-        assert_eq!(SframeHeader::decode(&[0x99, 0x01, 0x23, 0x45]), Err(HeaderError::Truncated));
+        assert_eq!(
+            SframeHeader::decode(&[0x99, 0x01, 0x23, 0x45]),
+            Err(HeaderError::Truncated)
+        );
     }
 }

@@ -63,7 +63,10 @@ impl IdentityKeyPair {
     pub fn from_secret_bytes(secret: [u8; 32]) -> Self {
         let static_secret = x25519_dalek::StaticSecret::from(secret);
         let public = PublicKey(x25519_dalek::PublicKey::from(&static_secret).to_bytes());
-        Self { secret: static_secret.to_bytes(), public }
+        Self {
+            secret: static_secret.to_bytes(),
+            public,
+        }
     }
 
     /// The public half, shared with contacts.
@@ -85,6 +88,10 @@ impl IdentityKeyPair {
 
 impl fmt::Debug for IdentityKeyPair {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "IdentityKeyPair {{ public: {}, secret: .. }}", self.public)
+        write!(
+            f,
+            "IdentityKeyPair {{ public: {}, secret: .. }}",
+            self.public
+        )
     }
 }

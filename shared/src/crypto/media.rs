@@ -75,9 +75,16 @@ impl CallKeyPair {
     /// # Errors
     /// [`KeyAgreementError`] when the peer's key forces a known shared secret (a low-order
     /// point: `was_contributory()` is false).
-    pub fn agree(self, call_id: &CallId, role: Role, peer: &PublicKey) -> Result<MediaSecret, KeyAgreementError> {
+    pub fn agree(
+        self,
+        call_id: &CallId,
+        role: Role,
+        peer: &PublicKey,
+    ) -> Result<MediaSecret, KeyAgreementError> {
         let own = self.public;
-        let shared = self.secret.diffie_hellman(&x25519_dalek::PublicKey::from(*peer.as_bytes()));
+        let shared = self
+            .secret
+            .diffie_hellman(&x25519_dalek::PublicKey::from(*peer.as_bytes()));
         if !shared.was_contributory() {
             return Err(KeyAgreementError);
         }
@@ -85,7 +92,12 @@ impl CallKeyPair {
             Role::Caller => (own, *peer),
             Role::Callee => (*peer, own),
         };
-        Ok(MediaSecret::derive(call_id, &caller, &callee, shared.as_bytes()))
+        Ok(MediaSecret::derive(
+            call_id,
+            &caller,
+            &callee,
+            shared.as_bytes(),
+        ))
     }
 }
 
@@ -110,7 +122,12 @@ pub struct MediaSecret {
 impl MediaSecret {
     /// `prk` from the X25519 output and the call transcript.
     #[must_use]
-    pub fn derive(call_id: &CallId, caller_dh: &PublicKey, callee_dh: &PublicKey, shared: &[u8; 32]) -> Self {
+    pub fn derive(
+        call_id: &CallId,
+        caller_dh: &PublicKey,
+        callee_dh: &PublicKey,
+        shared: &[u8; 32],
+    ) -> Self {
         let salt = Sha256::new()
             .chain_update(call_id.as_bytes())
             .chain_update(caller_dh.as_bytes())
@@ -156,7 +173,11 @@ impl MediaSecret {
     /// The code both people compare: equal codes prove nobody sits between them.
     #[must_use]
     pub fn security_code(&self, identity_a: &PublicKey, identity_b: &PublicKey) -> SecurityCode {
-        let (lo, hi) = if identity_a <= identity_b { (identity_a, identity_b) } else { (identity_b, identity_a) };
+        let (lo, hi) = if identity_a <= identity_b {
+            (identity_a, identity_b)
+        } else {
+            (identity_b, identity_a)
+        };
         let mut bytes = [0; 5];
         self.expand(&[b"sotto/v1/sas", lo.as_bytes(), hi.as_bytes()], &mut bytes);
         SecurityCode(bytes)

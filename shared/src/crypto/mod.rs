@@ -9,12 +9,14 @@ mod keys;
 mod media;
 mod replay;
 
-pub use envelope::{OpenError, Opener, SealError, Sealer, ENVELOPE_INFO, MAX_SIGNAL_BYTES, PAD_BUCKETS};
-pub use frame::{
-    clear_prefix_len, Direction, EncryptError, FrameDecryptor, FrameDrop, FrameEncryptor, FrameKey, MediaKind, Stream,
-    FRAME_VERSION_MARK, TAG_LEN,
+pub use envelope::{
+    ENVELOPE_INFO, MAX_SIGNAL_BYTES, OpenError, Opener, PAD_BUCKETS, SealError, Sealer,
 };
-pub use header::{HeaderError, SframeHeader, MAX_HEADER_LEN};
+pub use frame::{
+    Direction, EncryptError, FRAME_VERSION_MARK, FrameDecryptor, FrameDrop, FrameEncryptor,
+    FrameKey, MediaKind, Stream, TAG_LEN, clear_prefix_len,
+};
+pub use header::{HeaderError, MAX_HEADER_LEN, SframeHeader};
 pub use keys::{IdentityKeyPair, PublicKey};
-pub use media::{CallKeyPair, KeyAgreementError, MediaSecret, SecurityCode, Role};
+pub use media::{CallKeyPair, KeyAgreementError, MediaSecret, Role, SecurityCode};
 pub use replay::ReplayWindow;

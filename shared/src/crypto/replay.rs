@@ -18,7 +18,10 @@ impl ReplayWindow {
     /// An empty window: any counter is new.
     #[must_use]
     pub const fn new() -> Self {
-        Self { highest: None, seen: [0; WORDS] }
+        Self {
+            highest: None,
+            seen: [0; WORDS],
+        }
     }
 
     /// Whether `ctr` is new (not seen, not too old). Does not record it.

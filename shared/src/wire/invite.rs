@@ -46,7 +46,11 @@ impl Invitation {
     #[must_use]
     pub fn to_link(&self, origin: &str) -> String {
         let json = serde_json::to_vec(self).expect("invitation is plain data");
-        format!("{}/{FRAGMENT_PREFIX}{}", origin.trim_end_matches('/'), b64::encode(&json))
+        format!(
+            "{}/{FRAGMENT_PREFIX}{}",
+            origin.trim_end_matches('/'),
+            b64::encode(&json)
+        )
     }
 
     /// Parses a full link, or just its fragment (`#/invite/…`).

@@ -115,9 +115,17 @@ pub enum ClientMsg {
     /// Receive a queue's messages on this socket → `ok`, then [`ServerMsg::Message`] pushes.
     Subscribe { id: ReqId, rcv_id: RcvId },
     /// Delete one delivered message → `ok`.
-    Ack { id: ReqId, rcv_id: RcvId, msg_id: MsgId },
+    Ack {
+        id: ReqId,
+        rcv_id: RcvId,
+        msg_id: MsgId,
+    },
     /// Store a message in someone's queue → `ok` once it is durable.
-    Send { id: ReqId, snd_id: SndId, payload: Payload },
+    Send {
+        id: ReqId,
+        snd_id: SndId,
+        payload: Payload,
+    },
     /// Remove a queue and everything in it → `ok`.
     DeleteQueue { id: ReqId, rcv_id: RcvId },
     /// Mint short-lived TURN credentials → [`ServerMsg::IceServers`].
@@ -148,7 +156,11 @@ impl ClientMsg {
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum ServerMsg {
     /// Reply to `create_queue`.
-    QueueCreated { id: ReqId, rcv_id: RcvId, snd_id: SndId },
+    QueueCreated {
+        id: ReqId,
+        rcv_id: RcvId,
+        snd_id: SndId,
+    },
     /// Success without data.
     Ok { id: ReqId },
     /// A stored message for a subscribed queue; stays stored until acked.
@@ -160,7 +172,11 @@ pub enum ServerMsg {
         payload: Payload,
     },
     /// Reply to `turn_credentials`.
-    IceServers { id: ReqId, servers: Vec<IceServer>, ttl_s: u64 },
+    IceServers {
+        id: ReqId,
+        servers: Vec<IceServer>,
+        ttl_s: u64,
+    },
     /// Reply to `ping`.
     Pong { id: ReqId },
     /// A request failed. `id` is absent when the request could not even be parsed.

@@ -27,7 +27,10 @@ impl Signal {
     /// Wraps a body in the current version.
     #[must_use]
     pub fn new(body: SignalBody) -> Self {
-        Self { v: SIGNAL_VERSION, body }
+        Self {
+            v: SIGNAL_VERSION,
+            body,
+        }
     }
 
     /// JSON bytes, as sealed into an envelope.
@@ -46,7 +49,8 @@ impl Signal {
         struct VersionOnly {
             v: u8,
         }
-        let VersionOnly { v } = serde_json::from_slice(bytes).map_err(|e| DecodeError::Json(e.to_string()))?;
+        let VersionOnly { v } =
+            serde_json::from_slice(bytes).map_err(|e| DecodeError::Json(e.to_string()))?;
         if v != SIGNAL_VERSION {
             return Err(DecodeError::Version(v));
         }

@@ -9,7 +9,8 @@ use std::collections::BTreeMap;
 use rand_chacha::ChaCha20Rng;
 use rand_chacha::rand_core::{Rng as _, SeedableRng};
 use sotto_shared::call::{
-    CallInfo, CallState, Command, Event, IceState, Input, Output, Peer, Phone, PhoneConfig, RtcAction, RtcEvent,
+    CallInfo, CallState, Command, Event, IceState, Input, Output, Peer, Phone, PhoneConfig,
+    RtcAction, RtcEvent,
 };
 use sotto_shared::crypto::{IdentityKeyPair, MediaSecret, Role, SecurityCode};
 use sotto_shared::wire::signal::{CallMsg, CallSignal, EndReason, IceCandidate, Media};
@@ -30,7 +31,12 @@ pub struct RelayPolicy {
 
 impl Default for RelayPolicy {
     fn default() -> Self {
-        Self { latency: Duration::ms(40), jitter: Duration::ms(0), duplicate: 0.0, drop: 0.0 }
+        Self {
+            latency: Duration::ms(40),
+            jitter: Duration::ms(0),
+            duplicate: 0.0,
+            drop: 0.0,
+        }
     }
 }
 
@@ -134,7 +140,13 @@ impl World {
             .collect();
         Self {
             now: Millis(1_000_000),
-            relay: FakeRelay { policy: RelayPolicy::default(), in_flight: Vec::new(), log: Vec::new(), offline: Vec::new(), order: 0 },
+            relay: FakeRelay {
+                policy: RelayPolicy::default(),
+                in_flight: Vec::new(),
+                log: Vec::new(),
+                offline: Vec::new(),
+                order: 0,
+            },
             endpoints,
             network_up: true,
             rng,
@@ -146,7 +158,10 @@ impl World {
     }
 
     pub fn contact(&self, name: &str) -> Peer {
-        Peer { id: peer(name), identity: self.ep(name).identity.public() }
+        Peer {
+            id: peer(name),
+            identity: self.ep(name).identity.public(),
+        }
     }
 
     /// Feeds one input to `name`'s phone and executes its outputs.
@@ -171,11 +186,21 @@ impl World {
     fn drain(&mut self, name: &str) {
         let now = self.now;
         loop {
-            let output = self.endpoints.get_mut(&peer(name)).unwrap().phone.poll_output();
+            let output = self
+                .endpoints
+                .get_mut(&peer(name))
+                .unwrap()
+                .phone
+                .poll_output();
             match output {
                 Output::Send { to, signal } => self.relay_send(peer(name), to, signal),
                 Output::Rtc { call_id, action } => self.rtc_apply(name, call_id, action),
-                Output::Event(event) => self.endpoints.get_mut(&peer(name)).unwrap().events.push((now, event)),
+                Output::Event(event) => self
+                    .endpoints
+                    .get_mut(&peer(name))
+                    .unwrap()
+                    .events
+                    .push((now, event)),
                 Output::Timeout(at) => {
                     self.endpoints.get_mut(&peer(name)).unwrap().wake = at;
                     break;
@@ -185,14 +210,27 @@ impl World {
     }
 
     fn relay_send(&mut self, from: PeerId, to: PeerId, signal: CallSignal) {
-        self.relay.log.push(Sent { at: self.now, from: from.clone(), to: to.clone(), signal: signal.clone() });
+        self.relay.log.push(Sent {
+            at: self.now,
+            from: from.clone(),
+            to: to.clone(),
+            signal: signal.clone(),
+        });
         let policy = self.relay.policy.clone();
         if chance(&mut self.rng, policy.drop) {
             return;
         }
-        let copies = if chance(&mut self.rng, policy.duplicate) { 2 } else { 1 };
+        let copies = if chance(&mut self.rng, policy.duplicate) {
+            2
+        } else {
+            1
+        };
         for _ in 0..copies {
-            let jitter = if policy.jitter.0 == 0 { 0 } else { self.rng.next_u64() % policy.jitter.0 };
+            let jitter = if policy.jitter.0 == 0 {
+                0
+            } else {
+                self.rng.next_u64() % policy.jitter.0
+            };
             self.relay.order += 1;
             self.relay.in_flight.push(InFlight {
                 deliver_at: self.now + policy.latency + Duration(jitter),
@@ -211,8 +249,16 @@ impl World {
         let rtc = &mut self.endpoints.get_mut(&peer(name)).unwrap().rtc;
         rtc.actions.push(action.clone());
         match action {
-            RtcAction::Prepare { role, media, secret, security_code } => {
-                *rtc = FakeRtc { actions: std::mem::take(&mut rtc.actions), ..FakeRtc::default() };
+            RtcAction::Prepare {
+                role,
+                media,
+                secret,
+                security_code,
+            } => {
+                *rtc = FakeRtc {
+                    actions: std::mem::take(&mut rtc.actions),
+                    ..FakeRtc::default()
+                };
                 rtc.call_id = Some(call_id);
                 rtc.prepared = Some((role, media, secret, security_code));
             }
@@ -249,14 +295,18 @@ impl World {
             .map(|m| m.deliver_at)
             .min();
         let endpoints = self.endpoints.values().flat_map(|e| {
-            e.wake.into_iter().chain(e.rtc.scheduled.iter().map(|(t, _)| *t))
+            e.wake
+                .into_iter()
+                .chain(e.rtc.scheduled.iter().map(|(t, _)| *t))
         });
         relay.into_iter().chain(endpoints).min()
     }
 
     /// Advances to the next event and handles everything due then. False when nothing is left.
     pub fn step(&mut self) -> bool {
-        let Some(t) = self.next_time() else { return false };
+        let Some(t) = self.next_time() else {
+            return false;
+        };
         self.now = self.now.max(t);
         self.deliver_due();
         self.fire_rtc_due();
@@ -287,7 +337,14 @@ impl World {
         for m in due {
             let from = self.contact(&m.from.0);
             let age = now.saturating_since(m.stored_at);
-            self.input(&m.to.0, Input::Signal { from, age, signal: m.signal });
+            self.input(
+                &m.to.0,
+                Input::Signal {
+                    from,
+                    age,
+                    signal: m.signal,
+                },
+            );
         }
     }
 
@@ -296,7 +353,8 @@ impl World {
         let names: Vec<PeerId> = self.endpoints.keys().cloned().collect();
         for name in names {
             let rtc = &mut self.endpoints.get_mut(&name).unwrap().rtc;
-            let (due, later): (Vec<_>, Vec<_>) = rtc.scheduled.drain(..).partition(|(t, _)| *t <= now);
+            let (due, later): (Vec<_>, Vec<_>) =
+                rtc.scheduled.drain(..).partition(|(t, _)| *t <= now);
             rtc.scheduled = later;
             let Some(call_id) = rtc.call_id else { continue };
             for (_, event) in due {
@@ -316,7 +374,9 @@ impl World {
             }
             let Some(call_id) = rtc.call_id else { continue };
             let partner = names.iter().find(|b| {
-                *b != a && self.endpoints[*b].rtc.call_id == Some(call_id) && !self.endpoints[*b].rtc.closed
+                *b != a
+                    && self.endpoints[*b].rtc.call_id == Some(call_id)
+                    && !self.endpoints[*b].rtc.closed
             });
             let ready = partner.is_some_and(|b| {
                 let other = &self.endpoints[b].rtc;
@@ -329,12 +389,20 @@ impl World {
             let want = match (ready && self.network_up, rtc.ice) {
                 (true, Some(IceState::Connected)) => None,
                 (true, _) => Some(IceState::Connected),
-                (false, Some(IceState::Connected)) if !self.network_up => Some(IceState::Disconnected),
+                (false, Some(IceState::Connected)) if !self.network_up => {
+                    Some(IceState::Disconnected)
+                }
                 _ => None,
             };
             if let Some(state) = want {
                 self.endpoints.get_mut(a).unwrap().rtc.ice = Some(state);
-                self.input(&a.0, Input::Rtc { call_id, event: RtcEvent::Ice(state) });
+                self.input(
+                    &a.0,
+                    Input::Rtc {
+                        call_id,
+                        event: RtcEvent::Ice(state),
+                    },
+                );
             }
         }
     }
@@ -398,7 +466,11 @@ impl World {
 
     /// The relay log of `kind` messages.
     pub fn sent(&self, kind: &str) -> Vec<&Sent> {
-        self.relay.log.iter().filter(|s| s.signal.msg.kind() == kind).collect()
+        self.relay
+            .log
+            .iter()
+            .filter(|s| s.signal.msg.kind() == kind)
+            .collect()
     }
 
     pub fn accept(&mut self, name: &str, media: Media) {
@@ -416,7 +488,11 @@ impl World {
         let (ra, rb) = (&self.ep(a).rtc, &self.ep(b).rtc);
         assert_eq!(ra.call_id, rb.call_id);
         let (pa, pb) = (ra.prepared.as_ref().unwrap(), rb.prepared.as_ref().unwrap());
-        assert_eq!(pa.2.to_bytes(), pb.2.to_bytes(), "both sides derived the same media secret");
+        assert_eq!(
+            pa.2.to_bytes(),
+            pb.2.to_bytes(),
+            "both sides derived the same media secret"
+        );
         assert_eq!(pa.3, pb.3, "security codes match");
         assert_ne!(pa.0, pb.0, "one caller, one callee");
     }
@@ -429,15 +505,21 @@ impl World {
 impl FakeRtc {
     /// Candidates trickle in over about a second; gathering completes at 1.2 s.
     fn schedule_gathering(&mut self, now: Millis, sdp: String, name: &str) {
-        self.scheduled.push((now + Duration::ms(15), RtcEvent::LocalDescription { sdp }));
+        self.scheduled
+            .push((now + Duration::ms(15), RtcEvent::LocalDescription { sdp }));
         for (i, at) in [40u64, 120, 600, 1100].into_iter().enumerate() {
             let candidate = IceCandidate {
-                candidate: format!("candidate:{i} 1 udp 100 {name} gen {} typ host", self.generation),
+                candidate: format!(
+                    "candidate:{i} 1 udp 100 {name} gen {} typ host",
+                    self.generation
+                ),
                 sdp_mid: Some("0".into()),
                 sdp_m_line_index: Some(0),
             };
-            self.scheduled.push((now + Duration::ms(at), RtcEvent::LocalCandidate(candidate)));
+            self.scheduled
+                .push((now + Duration::ms(at), RtcEvent::LocalCandidate(candidate)));
         }
-        self.scheduled.push((now + Duration::ms(1200), RtcEvent::GatheringComplete));
+        self.scheduled
+            .push((now + Duration::ms(1200), RtcEvent::GatheringComplete));
     }
 }

@@ -13,7 +13,7 @@ use std::time::{Duration, Instant};
 
 use futures_util::{SinkExt as _, StreamExt as _};
 use sotto_shared::wire::relay::{ClientMsg, Payload, ServerMsg, SndId};
-use tokio::sync::{mpsc, Barrier};
+use tokio::sync::{Barrier, mpsc};
 use tokio_tungstenite::tungstenite::Message;
 
 const PAIRS_CLIENTS: usize = 1000;
@@ -27,17 +27,37 @@ fn spawn(args: &[&str]) -> (Child, String) {
         Some(&"--forwarder") => (exe.clone(), args),
         _ => (dir.join("sotto-shim"), args),
     };
-    let mut child = Command::new(&program).args(rest).stdout(Stdio::piped()).stderr(Stdio::null()).spawn()
-        .unwrap_or_else(|e| panic!("cannot start {}: {e} (build it with `cargo build --release -p sotto-shim`)", program.display()));
+    let mut child = Command::new(&program)
+        .args(rest)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap_or_else(|e| {
+            panic!(
+                "cannot start {}: {e} (build it with `cargo build --release -p sotto-shim`)",
+                program.display()
+            )
+        });
     let mut line = String::new();
-    BufReader::new(child.stdout.as_mut().expect("piped")).read_line(&mut line).expect("an address line");
-    let addr = line.trim().rsplit("http://").next().expect("address").to_owned();
+    BufReader::new(child.stdout.as_mut().expect("piped"))
+        .read_line(&mut line)
+        .expect("an address line");
+    let addr = line
+        .trim()
+        .rsplit("http://")
+        .next()
+        .expect("address")
+        .to_owned();
     (child, addr)
 }
 
 fn rss_mib(pid: u32) -> f64 {
     let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap_or_default();
-    let kb: f64 = status.lines().find(|l| l.starts_with("VmRSS:")).and_then(|l| l.split_whitespace().nth(1)?.parse().ok()).unwrap_or(0.0);
+    let kb: f64 = status
+        .lines()
+        .find(|l| l.starts_with("VmRSS:"))
+        .and_then(|l| l.split_whitespace().nth(1)?.parse().ok())
+        .unwrap_or(0.0);
     kb / 1024.0
 }
 
@@ -49,8 +69,13 @@ struct Outcome {
 
 fn summarize(latencies: &mut [u64], elapsed: Duration) -> Outcome {
     latencies.sort_unstable();
-    let at = |q: f64| latencies[((latencies.len() as f64 * q) as usize).min(latencies.len() - 1)] / 1000;
-    Outcome { per_sec: latencies.len() as f64 / elapsed.as_secs_f64(), p50_us: at(0.5), p99_us: at(0.99) }
+    let at =
+        |q: f64| latencies[((latencies.len() as f64 * q) as usize).min(latencies.len() - 1)] / 1000;
+    Outcome {
+        per_sec: latencies.len() as f64 / elapsed.as_secs_f64(),
+        p50_us: at(0.5),
+        p99_us: at(0.99),
+    }
 }
 
 /// Runs the pairwise load; `proto` decides how a client talks.
@@ -69,23 +94,51 @@ async fn run_load(url: String, shim: bool) -> Outcome {
     let latencies = Arc::new(Mutex::new(Vec::with_capacity(PAIRS_CLIENTS * MESSAGES)));
     let mut tasks = Vec::new();
     for i in 0..PAIRS_CLIENTS {
-        let (url, barrier, snd_ids, turns, latencies) = (url.clone(), barrier.clone(), snd_ids.clone(), turns.clone(), latencies.clone());
+        let (url, barrier, snd_ids, turns, latencies) = (
+            url.clone(),
+            barrier.clone(),
+            snd_ids.clone(),
+            turns.clone(),
+            latencies.clone(),
+        );
         let mut my_turn = turn_rx[i].take().expect("once");
         tasks.push(tokio::spawn(async move {
-            let (ws, _) = tokio_tungstenite::connect_async(format!("ws://{url}/ws")).await.expect("connect");
+            let (ws, _) = tokio_tungstenite::connect_async(format!("ws://{url}/ws"))
+                .await
+                .expect("connect");
             let (mut sink, mut stream) = ws.split();
             let partner = i ^ 1;
             let mut rcv = None;
             if shim {
-                sink.send(Message::Text(serde_json::to_string(&ClientMsg::CreateQueue { id: 1 }).unwrap().into())).await.unwrap();
-                let Some(Ok(Message::Text(t))) = stream.next().await else { panic!("no reply") };
-                let ServerMsg::QueueCreated { rcv_id, snd_id, .. } = serde_json::from_str(&t).unwrap() else { panic!("{t}") };
-                sink.send(Message::Text(serde_json::to_string(&ClientMsg::Subscribe { id: 2, rcv_id }).unwrap().into())).await.unwrap();
+                sink.send(Message::Text(
+                    serde_json::to_string(&ClientMsg::CreateQueue { id: 1 })
+                        .unwrap()
+                        .into(),
+                ))
+                .await
+                .unwrap();
+                let Some(Ok(Message::Text(t))) = stream.next().await else {
+                    panic!("no reply")
+                };
+                let ServerMsg::QueueCreated { rcv_id, snd_id, .. } =
+                    serde_json::from_str(&t).unwrap()
+                else {
+                    panic!("{t}")
+                };
+                sink.send(Message::Text(
+                    serde_json::to_string(&ClientMsg::Subscribe { id: 2, rcv_id })
+                        .unwrap()
+                        .into(),
+                ))
+                .await
+                .unwrap();
                 let _ = stream.next().await;
                 snd_ids.lock().unwrap()[i] = Some(snd_id);
                 rcv = Some(rcv_id);
             } else {
-                sink.send(Message::Text(format!("hello {i}").into())).await.unwrap();
+                sink.send(Message::Text(format!("hello {i}").into()))
+                    .await
+                    .unwrap();
             }
             barrier.wait().await;
             let to = snd_ids.lock().unwrap()[partner];
@@ -103,7 +156,11 @@ async fn run_load(url: String, shim: bool) -> Outcome {
                     for k in 0..MESSAGES {
                         let nanos = start.elapsed().as_nanos() as u64;
                         let m = if shim {
-                            let msg = ClientMsg::Send { id: 10 + k as u64, snd_id: to.expect("partner queue"), payload: Payload(nanos.to_be_bytes().to_vec()) };
+                            let msg = ClientMsg::Send {
+                                id: 10 + k as u64,
+                                snd_id: to.expect("partner queue"),
+                                payload: Payload(nanos.to_be_bytes().to_vec()),
+                            };
                             Message::Text(serde_json::to_string(&msg).unwrap().into())
                         } else {
                             Message::Text(format!("to {partner} {nanos}").into())
@@ -117,12 +174,25 @@ async fn run_load(url: String, shim: bool) -> Outcome {
             };
             let mut received = 0;
             while received < MESSAGES {
-                let Some(Ok(Message::Text(t))) = stream.next().await else { break };
+                let Some(Ok(Message::Text(t))) = stream.next().await else {
+                    break;
+                };
                 let sent = if shim {
                     match serde_json::from_str::<ServerMsg>(&t) {
-                        Ok(ServerMsg::Message { rcv_id, msg_id, payload, .. }) => {
-                            let ack = ClientMsg::Ack { id: 1_000_000 + received as u64, rcv_id, msg_id };
-                            out_tx.send(Message::Text(serde_json::to_string(&ack).unwrap().into())).unwrap();
+                        Ok(ServerMsg::Message {
+                            rcv_id,
+                            msg_id,
+                            payload,
+                            ..
+                        }) => {
+                            let ack = ClientMsg::Ack {
+                                id: 1_000_000 + received as u64,
+                                rcv_id,
+                                msg_id,
+                            };
+                            out_tx
+                                .send(Message::Text(serde_json::to_string(&ack).unwrap().into()))
+                                .unwrap();
                             let _ = rcv;
                             u64::from_be_bytes(payload.0[..8].try_into().unwrap())
                         }
@@ -154,13 +224,19 @@ async fn run_load(url: String, shim: bool) -> Outcome {
 /// The baseline: forwards `to <client> <text>` as `<text>` to that client's socket.
 async fn forwarder() {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    println!("forwarder listening on http://{}", listener.local_addr().unwrap());
-    let clients: Arc<Mutex<std::collections::HashMap<usize, mpsc::UnboundedSender<Message>>>> = Arc::default();
+    println!(
+        "forwarder listening on http://{}",
+        listener.local_addr().unwrap()
+    );
+    let clients: Arc<Mutex<std::collections::HashMap<usize, mpsc::UnboundedSender<Message>>>> =
+        Arc::default();
     loop {
         let (tcp, _) = listener.accept().await.unwrap();
         let clients = clients.clone();
         tokio::spawn(async move {
-            let Ok(ws) = tokio_tungstenite::accept_async(tcp).await else { return };
+            let Ok(ws) = tokio_tungstenite::accept_async(tcp).await else {
+                return;
+            };
             let (mut sink, mut stream) = ws.split();
             let (tx, mut rx) = mpsc::unbounded_channel::<Message>();
             tokio::spawn(async move {
@@ -172,10 +248,17 @@ async fn forwarder() {
             });
             while let Some(Ok(Message::Text(t))) = stream.next().await {
                 if let Some(id) = t.strip_prefix("hello ") {
-                    clients.lock().unwrap().insert(id.parse().unwrap(), tx.clone());
+                    clients
+                        .lock()
+                        .unwrap()
+                        .insert(id.parse().unwrap(), tx.clone());
                 } else if let Some(rest) = t.strip_prefix("to ") {
                     let (to, body) = rest.split_once(' ').unwrap();
-                    let target = clients.lock().unwrap().get(&to.parse::<usize>().unwrap()).cloned();
+                    let target = clients
+                        .lock()
+                        .unwrap()
+                        .get(&to.parse::<usize>().unwrap())
+                        .cloned();
                     if let Some(target) = target {
                         let _ = target.send(Message::Text(body.to_owned().into()));
                     }
@@ -187,7 +270,16 @@ async fn forwarder() {
 
 async fn idle_rss() -> (f64, f64) {
     let data = tempfile_dir();
-    let (mut shim, addr) = spawn(&["--listen", "127.0.0.1:0", "--data-dir", &data, "--dist-dir", "/nonexistent", "--rate-limit-burst", "1000"]);
+    let (mut shim, addr) = spawn(&[
+        "--listen",
+        "127.0.0.1:0",
+        "--data-dir",
+        &data,
+        "--dist-dir",
+        "/nonexistent",
+        "--rate-limit-burst",
+        "1000",
+    ]);
     tokio::time::sleep(Duration::from_millis(300)).await;
     let before = rss_mib(shim.id());
     let mut sockets = Vec::with_capacity(IDLE);
@@ -196,11 +288,30 @@ async fn idle_rss() -> (f64, f64) {
         for _ in 0..500 {
             let url = format!("ws://{addr}/ws");
             batch.push(tokio::spawn(async move {
-                let (mut ws, _) = tokio_tungstenite::connect_async(url).await.expect("connect");
-                ws.send(Message::Text(serde_json::to_string(&ClientMsg::CreateQueue { id: 1 }).unwrap().into())).await.unwrap();
-                let Some(Ok(Message::Text(t))) = ws.next().await else { panic!("no reply") };
-                let ServerMsg::QueueCreated { rcv_id, .. } = serde_json::from_str(&t).unwrap() else { panic!("{t}") };
-                ws.send(Message::Text(serde_json::to_string(&ClientMsg::Subscribe { id: 2, rcv_id }).unwrap().into())).await.unwrap();
+                let (mut ws, _) = tokio_tungstenite::connect_async(url)
+                    .await
+                    .expect("connect");
+                ws.send(Message::Text(
+                    serde_json::to_string(&ClientMsg::CreateQueue { id: 1 })
+                        .unwrap()
+                        .into(),
+                ))
+                .await
+                .unwrap();
+                let Some(Ok(Message::Text(t))) = ws.next().await else {
+                    panic!("no reply")
+                };
+                let ServerMsg::QueueCreated { rcv_id, .. } = serde_json::from_str(&t).unwrap()
+                else {
+                    panic!("{t}")
+                };
+                ws.send(Message::Text(
+                    serde_json::to_string(&ClientMsg::Subscribe { id: 2, rcv_id })
+                        .unwrap()
+                        .into(),
+                ))
+                .await
+                .unwrap();
                 let _ = ws.next().await;
                 ws
             }));
@@ -220,7 +331,11 @@ async fn idle_rss() -> (f64, f64) {
 }
 
 fn tempfile_dir() -> String {
-    let dir = std::env::temp_dir().join(format!("sotto-bench-{}-{}", std::process::id(), Instant::now().elapsed().as_nanos()));
+    let dir = std::env::temp_dir().join(format!(
+        "sotto-bench-{}-{}",
+        std::process::id(),
+        Instant::now().elapsed().as_nanos()
+    ));
     std::fs::create_dir_all(&dir).unwrap();
     dir.display().to_string()
 }
@@ -231,20 +346,46 @@ async fn main() {
         return forwarder().await;
     }
     let data = tempfile_dir();
-    let (mut shim, shim_addr) = spawn(&["--listen", "127.0.0.1:0", "--data-dir", &data, "--dist-dir", "/nonexistent"]);
+    let (mut shim, shim_addr) = spawn(&[
+        "--listen",
+        "127.0.0.1:0",
+        "--data-dir",
+        &data,
+        "--dist-dir",
+        "/nonexistent",
+    ]);
     let (mut fwd, fwd_addr) = spawn(&["--forwarder"]);
-    println!("relay bench: {PAIRS_CLIENTS} clients in pairs, {MESSAGES} messages each, one in flight per client");
+    println!(
+        "relay bench: {PAIRS_CLIENTS} clients in pairs, {MESSAGES} messages each, one in flight per client"
+    );
     let bare = run_load(fwd_addr, false).await;
     let ours = run_load(shim_addr, true).await;
     let _ = fwd.kill();
     let _ = shim.kill();
     let _ = (fwd.wait(), shim.wait());
     let _ = std::fs::remove_dir_all(&data);
-    println!("  {:<28} {:>10} {:>10} {:>10}", "", "msgs/s", "p50 µs", "p99 µs");
-    println!("  {:<28} {:>10.0} {:>10} {:>10}", "bare forwarder (baseline)", bare.per_sec, bare.p50_us, bare.p99_us);
-    println!("  {:<28} {:>10.0} {:>10} {:>10}", "shim (SQLite, durable, acks)", ours.per_sec, ours.p50_us, ours.p99_us);
-    println!("  throughput ratio shim/forwarder: {:.2}× (goal ≥ 0.5×)", ours.per_sec / bare.per_sec);
-    println!("  p99 ratio shim/forwarder:        {:.2}× (goal ≤ 3×)", ours.p99_us as f64 / bare.p99_us.max(1) as f64);
+    println!(
+        "  {:<28} {:>10} {:>10} {:>10}",
+        "", "msgs/s", "p50 µs", "p99 µs"
+    );
+    println!(
+        "  {:<28} {:>10.0} {:>10} {:>10}",
+        "bare forwarder (baseline)", bare.per_sec, bare.p50_us, bare.p99_us
+    );
+    println!(
+        "  {:<28} {:>10.0} {:>10} {:>10}",
+        "shim (SQLite, durable, acks)", ours.per_sec, ours.p50_us, ours.p99_us
+    );
+    println!(
+        "  throughput ratio shim/forwarder: {:.2}× (goal ≥ 0.5×)",
+        ours.per_sec / bare.per_sec
+    );
+    println!(
+        "  p99 ratio shim/forwarder:        {:.2}× (goal ≤ 3×)",
+        ours.p99_us as f64 / bare.p99_us.max(1) as f64
+    );
     let (before, after) = idle_rss().await;
-    println!("shim RSS: {before:.1} MiB idle; {after:.1} MiB with {IDLE} idle subscribed connections (goal ≤ 200 MiB)");
+    println!(
+        "shim RSS: {before:.1} MiB idle; {after:.1} MiB with {IDLE} idle subscribed connections (goal ≤ 200 MiB)"
+    );
 }

@@ -77,14 +77,31 @@ pub struct Backlog {
 /// Durable queues. Every write has completed durably when its future resolves `Ok`.
 pub trait Store: Send + Sync + 'static {
     /// Creates a queue.
-    fn create_queue(&self, queue: QueueKey, snd_id: SndId, now_ms: u64) -> BoxFuture<'_, Result<(), StoreError>>;
+    fn create_queue(
+        &self,
+        queue: QueueKey,
+        snd_id: SndId,
+        now_ms: u64,
+    ) -> BoxFuture<'_, Result<(), StoreError>>;
     /// Whether the queue exists.
     fn queue_exists(&self, queue: QueueKey) -> BoxFuture<'_, Result<bool, StoreError>>;
     /// Stores a message for the queue behind `snd_id`.
-    fn push(&self, snd_id: SndId, msg_id: MsgId, ts: u64, payload: Vec<u8>, max_pending: u32)
-        -> BoxFuture<'_, Result<Pushed, StoreError>>;
+    fn push(
+        &self,
+        snd_id: SndId,
+        msg_id: MsgId,
+        ts: u64,
+        payload: Vec<u8>,
+        max_pending: u32,
+    ) -> BoxFuture<'_, Result<Pushed, StoreError>>;
     /// Pending messages after `after_seq` not older than `min_ts`, oldest first, at most `limit`.
-    fn backlog(&self, queue: QueueKey, after_seq: u64, min_ts: u64, limit: u32) -> BoxFuture<'_, Result<Backlog, StoreError>>;
+    fn backlog(
+        &self,
+        queue: QueueKey,
+        after_seq: u64,
+        min_ts: u64,
+        limit: u32,
+    ) -> BoxFuture<'_, Result<Backlog, StoreError>>;
     /// Deletes one message; `Ok(false)` if it was already gone.
     fn ack(&self, queue: QueueKey, msg_id: MsgId) -> BoxFuture<'_, Result<bool, StoreError>>;
     /// Deletes a queue and its messages; `Ok(false)` if there was none.

@@ -8,7 +8,7 @@
 use std::path::Path;
 use std::sync::mpsc as std_mpsc;
 
-use rusqlite::{params, Connection, OptionalExtension as _, TransactionBehavior};
+use rusqlite::{Connection, OptionalExtension as _, TransactionBehavior, params};
 use sotto_shared::wire::relay::{MsgId, SndId};
 use tokio::sync::oneshot;
 
@@ -20,15 +20,50 @@ const MAX_BATCH: usize = 512;
 type Reply<T> = oneshot::Sender<Result<T, StoreError>>;
 
 enum Op {
-    Create { queue: QueueKey, snd_id: SndId, now_ms: u64, reply: Reply<()> },
-    Exists { queue: QueueKey, reply: Reply<bool> },
-    Push { snd_id: SndId, msg_id: MsgId, ts: u64, payload: Vec<u8>, max_pending: u32, reply: Reply<Pushed> },
-    Backlog { queue: QueueKey, after_seq: u64, min_ts: u64, limit: u32, reply: Reply<Backlog> },
-    Ack { queue: QueueKey, msg_id: MsgId, reply: Reply<bool> },
-    Delete { queue: QueueKey, reply: Reply<bool> },
-    Expire { before_ts: u64, reply: Reply<u64> },
-    Count { reply: Reply<u64> },
-    Flush { reply: Reply<()> },
+    Create {
+        queue: QueueKey,
+        snd_id: SndId,
+        now_ms: u64,
+        reply: Reply<()>,
+    },
+    Exists {
+        queue: QueueKey,
+        reply: Reply<bool>,
+    },
+    Push {
+        snd_id: SndId,
+        msg_id: MsgId,
+        ts: u64,
+        payload: Vec<u8>,
+        max_pending: u32,
+        reply: Reply<Pushed>,
+    },
+    Backlog {
+        queue: QueueKey,
+        after_seq: u64,
+        min_ts: u64,
+        limit: u32,
+        reply: Reply<Backlog>,
+    },
+    Ack {
+        queue: QueueKey,
+        msg_id: MsgId,
+        reply: Reply<bool>,
+    },
+    Delete {
+        queue: QueueKey,
+        reply: Reply<bool>,
+    },
+    Expire {
+        before_ts: u64,
+        reply: Reply<u64>,
+    },
+    Count {
+        reply: Reply<u64>,
+    },
+    Flush {
+        reply: Reply<()>,
+    },
 }
 
 /// SQLite-backed [`Store`].
@@ -48,9 +83,11 @@ impl SqliteStore {
     /// # Errors
     /// A message saying why the directory or database cannot be used.
     pub fn open(dir: &Path) -> Result<Self, String> {
-        std::fs::create_dir_all(dir).map_err(|e| format!("cannot create data dir {}: {e}", dir.display()))?;
+        std::fs::create_dir_all(dir)
+            .map_err(|e| format!("cannot create data dir {}: {e}", dir.display()))?;
         let path = dir.join("sotto.sqlite3");
-        let conn = Connection::open(&path).map_err(|e| format!("cannot open {}: {e}", path.display()))?;
+        let conn =
+            Connection::open(&path).map_err(|e| format!("cannot open {}: {e}", path.display()))?;
         conn.execute_batch(
             "PRAGMA journal_mode = WAL;
              PRAGMA synchronous = FULL;
@@ -75,7 +112,8 @@ impl SqliteStore {
         )
         .map_err(|e| format!("cannot initialise {}: {e}", path.display()))?;
         // Check that the directory is writable now rather than at the first send.
-        conn.execute_batch("BEGIN IMMEDIATE; COMMIT;").map_err(|e| format!("{} is not writable: {e}", path.display()))?;
+        conn.execute_batch("BEGIN IMMEDIATE; COMMIT;")
+            .map_err(|e| format!("{} is not writable: {e}", path.display()))?;
 
         conn.set_prepared_statement_cache_capacity(32);
         let (ops, rx) = std_mpsc::channel();
@@ -86,31 +124,75 @@ impl SqliteStore {
         Ok(Self { ops })
     }
 
-    fn call<T: Send + 'static>(&self, make: impl FnOnce(Reply<T>) -> Op) -> BoxFuture<'_, Result<T, StoreError>> {
+    fn call<T: Send + 'static>(
+        &self,
+        make: impl FnOnce(Reply<T>) -> Op,
+    ) -> BoxFuture<'_, Result<T, StoreError>> {
         let (tx, rx) = oneshot::channel();
         let sent = self.ops.send(make(tx));
         Box::pin(async move {
             sent.map_err(|_| StoreError::Internal("store thread stopped".into()))?;
-            rx.await.map_err(|_| StoreError::Internal("store thread stopped".into()))?
+            rx.await
+                .map_err(|_| StoreError::Internal("store thread stopped".into()))?
         })
     }
 }
 
 impl Store for SqliteStore {
-    fn create_queue(&self, queue: QueueKey, snd_id: SndId, now_ms: u64) -> BoxFuture<'_, Result<(), StoreError>> {
-        self.call(|reply| Op::Create { queue, snd_id, now_ms, reply })
+    fn create_queue(
+        &self,
+        queue: QueueKey,
+        snd_id: SndId,
+        now_ms: u64,
+    ) -> BoxFuture<'_, Result<(), StoreError>> {
+        self.call(|reply| Op::Create {
+            queue,
+            snd_id,
+            now_ms,
+            reply,
+        })
     }
     fn queue_exists(&self, queue: QueueKey) -> BoxFuture<'_, Result<bool, StoreError>> {
         self.call(|reply| Op::Exists { queue, reply })
     }
-    fn push(&self, snd_id: SndId, msg_id: MsgId, ts: u64, payload: Vec<u8>, max_pending: u32) -> BoxFuture<'_, Result<Pushed, StoreError>> {
-        self.call(|reply| Op::Push { snd_id, msg_id, ts, payload, max_pending, reply })
+    fn push(
+        &self,
+        snd_id: SndId,
+        msg_id: MsgId,
+        ts: u64,
+        payload: Vec<u8>,
+        max_pending: u32,
+    ) -> BoxFuture<'_, Result<Pushed, StoreError>> {
+        self.call(|reply| Op::Push {
+            snd_id,
+            msg_id,
+            ts,
+            payload,
+            max_pending,
+            reply,
+        })
     }
-    fn backlog(&self, queue: QueueKey, after_seq: u64, min_ts: u64, limit: u32) -> BoxFuture<'_, Result<Backlog, StoreError>> {
-        self.call(|reply| Op::Backlog { queue, after_seq, min_ts, limit, reply })
+    fn backlog(
+        &self,
+        queue: QueueKey,
+        after_seq: u64,
+        min_ts: u64,
+        limit: u32,
+    ) -> BoxFuture<'_, Result<Backlog, StoreError>> {
+        self.call(|reply| Op::Backlog {
+            queue,
+            after_seq,
+            min_ts,
+            limit,
+            reply,
+        })
     }
     fn ack(&self, queue: QueueKey, msg_id: MsgId) -> BoxFuture<'_, Result<bool, StoreError>> {
-        self.call(|reply| Op::Ack { queue, msg_id, reply })
+        self.call(|reply| Op::Ack {
+            queue,
+            msg_id,
+            reply,
+        })
     }
     fn delete_queue(&self, queue: QueueKey) -> BoxFuture<'_, Result<bool, StoreError>> {
         self.call(|reply| Op::Delete { queue, reply })
@@ -137,7 +219,8 @@ fn run(mut conn: Connection, rx: &std_mpsc::Receiver<Op>) {
             }
         }
         let wants_checkpoint = batch.iter().any(|op| matches!(op, Op::Flush { .. }));
-        let mut replies: Vec<Box<dyn FnOnce(Option<&StoreError>)>> = Vec::with_capacity(batch.len());
+        let mut replies: Vec<Box<dyn FnOnce(Option<&StoreError>)>> =
+            Vec::with_capacity(batch.len());
         let outcome = (|| -> Result<(), rusqlite::Error> {
             let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
             for op in batch {
@@ -149,7 +232,10 @@ fn run(mut conn: Connection, rx: &std_mpsc::Receiver<Op>) {
         let mut failure = outcome.err().map(internal);
         if wants_checkpoint && failure.is_none() {
             // Fold the WAL into the main file so a stopped shim leaves one self-contained file.
-            failure = conn.execute_batch("PRAGMA wal_checkpoint(TRUNCATE);").err().map(internal);
+            failure = conn
+                .execute_batch("PRAGMA wal_checkpoint(TRUNCATE);")
+                .err()
+                .map(internal);
         }
         for reply in replies {
             reply(failure.as_ref());
@@ -158,8 +244,14 @@ fn run(mut conn: Connection, rx: &std_mpsc::Receiver<Op>) {
 }
 
 /// Runs one request inside the batch transaction; returns how to answer once the commit is known.
-fn execute(tx: &rusqlite::Transaction<'_>, op: Op) -> Result<Box<dyn FnOnce(Option<&StoreError>)>, rusqlite::Error> {
-    fn answer<T: Send + 'static>(reply: Reply<T>, result: Result<T, StoreError>) -> Box<dyn FnOnce(Option<&StoreError>)> {
+fn execute(
+    tx: &rusqlite::Transaction<'_>,
+    op: Op,
+) -> Result<Box<dyn FnOnce(Option<&StoreError>)>, rusqlite::Error> {
+    fn answer<T: Send + 'static>(
+        reply: Reply<T>,
+        result: Result<T, StoreError>,
+    ) -> Box<dyn FnOnce(Option<&StoreError>)> {
         Box::new(move |failure| {
             let _ = reply.send(match failure {
                 Some(e) => Err(e.clone()),
@@ -168,19 +260,43 @@ fn execute(tx: &rusqlite::Transaction<'_>, op: Op) -> Result<Box<dyn FnOnce(Opti
         })
     }
     Ok(match op {
-        Op::Create { queue, snd_id, now_ms, reply } => {
-            tx.prepare_cached("INSERT INTO queues (queue, snd_id, created_ms) VALUES (?1, ?2, ?3)")?.execute(params![&queue.0[..], &snd_id.as_bytes()[..], now_ms as i64])?;
+        Op::Create {
+            queue,
+            snd_id,
+            now_ms,
+            reply,
+        } => {
+            tx.prepare_cached(
+                "INSERT INTO queues (queue, snd_id, created_ms) VALUES (?1, ?2, ?3)",
+            )?
+            .execute(params![&queue.0[..], &snd_id.as_bytes()[..], now_ms as i64])?;
             answer(reply, Ok(()))
         }
         Op::Exists { queue, reply } => {
-            let found = tx.prepare_cached("SELECT 1 FROM queues WHERE queue = ?1")?.query_row([&queue.0[..]], |_| Ok(())).optional()?;
+            let found = tx
+                .prepare_cached("SELECT 1 FROM queues WHERE queue = ?1")?
+                .query_row([&queue.0[..]], |_| Ok(()))
+                .optional()?;
             answer(reply, Ok(found.is_some()))
         }
-        Op::Push { snd_id, msg_id, ts, payload, max_pending, reply } => {
-            let row: Option<(Vec<u8>, i64)> = tx.prepare_cached("SELECT queue, head FROM queues WHERE snd_id = ?1")?.query_row([&snd_id.as_bytes()[..]], |r| Ok((r.get(0)?, r.get(1)?)))
+        Op::Push {
+            snd_id,
+            msg_id,
+            ts,
+            payload,
+            max_pending,
+            reply,
+        } => {
+            let row: Option<(Vec<u8>, i64)> = tx
+                .prepare_cached("SELECT queue, head FROM queues WHERE snd_id = ?1")?
+                .query_row([&snd_id.as_bytes()[..]], |r| Ok((r.get(0)?, r.get(1)?)))
                 .optional()?;
-            let Some((queue, head)) = row else { return Ok(answer(reply, Err(StoreError::UnknownQueue))) };
-            let pending: i64 = tx.prepare_cached("SELECT COUNT(*) FROM messages WHERE queue = ?1")?.query_row([&queue], |r| r.get(0))?;
+            let Some((queue, head)) = row else {
+                return Ok(answer(reply, Err(StoreError::UnknownQueue)));
+            };
+            let pending: i64 = tx
+                .prepare_cached("SELECT COUNT(*) FROM messages WHERE queue = ?1")?
+                .query_row([&queue], |r| r.get(0))?;
             if pending >= i64::from(max_pending) {
                 return Ok(answer(reply, Err(StoreError::QueueFull)));
             }
@@ -188,48 +304,88 @@ fn execute(tx: &rusqlite::Transaction<'_>, op: Op) -> Result<Box<dyn FnOnce(Opti
             tx.prepare_cached(
                 "INSERT INTO messages (queue, seq, msg_id, ts, payload) VALUES (?1, ?2, ?3, ?4, ?5)")?.execute(params![&queue, seq, &msg_id.0, ts as i64, &payload],
             )?;
-            tx.prepare_cached("UPDATE queues SET head = ?2 WHERE queue = ?1")?.execute(params![&queue, seq])?;
+            tx.prepare_cached("UPDATE queues SET head = ?2 WHERE queue = ?1")?
+                .execute(params![&queue, seq])?;
             let queue = QueueKey(queue.try_into().expect("queue keys are 32 bytes"));
-            let msg = StoredMsg { seq: seq as u64, msg_id, ts, payload };
+            let msg = StoredMsg {
+                seq: seq as u64,
+                msg_id,
+                ts,
+                payload,
+            };
             answer(reply, Ok(Pushed { queue, msg }))
         }
-        Op::Backlog { queue, after_seq, min_ts, limit, reply } => {
-            let head: Option<i64> =
-                tx.prepare_cached("SELECT head FROM queues WHERE queue = ?1")?.query_row([&queue.0[..]], |r| r.get(0)).optional()?;
-            let Some(head) = head else { return Ok(answer(reply, Err(StoreError::UnknownQueue))) };
+        Op::Backlog {
+            queue,
+            after_seq,
+            min_ts,
+            limit,
+            reply,
+        } => {
+            let head: Option<i64> = tx
+                .prepare_cached("SELECT head FROM queues WHERE queue = ?1")?
+                .query_row([&queue.0[..]], |r| r.get(0))
+                .optional()?;
+            let Some(head) = head else {
+                return Ok(answer(reply, Err(StoreError::UnknownQueue)));
+            };
             let mut stmt = tx.prepare_cached(
                 "SELECT seq, msg_id, ts, payload FROM messages WHERE queue = ?1 AND seq > ?2 AND ts >= ?3 ORDER BY seq LIMIT ?4",
             )?;
             let messages = stmt
-                .query_map(params![&queue.0[..], after_seq as i64, min_ts as i64, limit], |r| {
-                    Ok(StoredMsg {
-                        seq: r.get::<_, i64>(0)? as u64,
-                        msg_id: MsgId(r.get(1)?),
-                        ts: r.get::<_, i64>(2)? as u64,
-                        payload: r.get(3)?,
-                    })
-                })?
+                .query_map(
+                    params![&queue.0[..], after_seq as i64, min_ts as i64, limit],
+                    |r| {
+                        Ok(StoredMsg {
+                            seq: r.get::<_, i64>(0)? as u64,
+                            msg_id: MsgId(r.get(1)?),
+                            ts: r.get::<_, i64>(2)? as u64,
+                            payload: r.get(3)?,
+                        })
+                    },
+                )?
                 .collect::<Result<Vec<_>, _>>()?;
-            answer(reply, Ok(Backlog { messages, head: head as u64 }))
+            answer(
+                reply,
+                Ok(Backlog {
+                    messages,
+                    head: head as u64,
+                }),
+            )
         }
-        Op::Ack { queue, msg_id, reply } => {
-            let exists = tx.prepare_cached("SELECT 1 FROM queues WHERE queue = ?1")?.query_row([&queue.0[..]], |_| Ok(())).optional()?;
+        Op::Ack {
+            queue,
+            msg_id,
+            reply,
+        } => {
+            let exists = tx
+                .prepare_cached("SELECT 1 FROM queues WHERE queue = ?1")?
+                .query_row([&queue.0[..]], |_| Ok(()))
+                .optional()?;
             if exists.is_none() {
                 return Ok(answer(reply, Err(StoreError::UnknownQueue)));
             }
-            let n = tx.prepare_cached("DELETE FROM messages WHERE queue = ?1 AND msg_id = ?2")?.execute(params![&queue.0[..], &msg_id.0])?;
+            let n = tx
+                .prepare_cached("DELETE FROM messages WHERE queue = ?1 AND msg_id = ?2")?
+                .execute(params![&queue.0[..], &msg_id.0])?;
             answer(reply, Ok(n > 0))
         }
         Op::Delete { queue, reply } => {
-            let n = tx.prepare_cached("DELETE FROM queues WHERE queue = ?1")?.execute([&queue.0[..]])?;
+            let n = tx
+                .prepare_cached("DELETE FROM queues WHERE queue = ?1")?
+                .execute([&queue.0[..]])?;
             answer(reply, Ok(n > 0))
         }
         Op::Expire { before_ts, reply } => {
-            let n = tx.prepare_cached("DELETE FROM messages WHERE ts < ?1")?.execute([before_ts as i64])?;
+            let n = tx
+                .prepare_cached("DELETE FROM messages WHERE ts < ?1")?
+                .execute([before_ts as i64])?;
             answer(reply, Ok(n as u64))
         }
         Op::Count { reply } => {
-            let n: i64 = tx.prepare_cached("SELECT COUNT(*) FROM queues")?.query_row([], |r| r.get(0))?;
+            let n: i64 = tx
+                .prepare_cached("SELECT COUNT(*) FROM queues")?
+                .query_row([], |r| r.get(0))?;
             answer(reply, Ok(n as u64))
         }
         Op::Flush { reply } => answer(reply, Ok(())),

@@ -11,10 +11,10 @@ use sotto_shared::wire::relay::{ClientMsg, MsgId, Payload, RcvId, ReqId, ServerM
 use sotto_shim::{Config, ManualClock};
 use tokio::net::TcpStream;
 use tokio::sync::oneshot;
+use tokio_tungstenite::tungstenite::Message;
 use tokio_tungstenite::tungstenite::client::IntoClientRequest as _;
 use tokio_tungstenite::tungstenite::http::HeaderValue;
 use tokio_tungstenite::tungstenite::protocol::frame::coding::CloseCode;
-use tokio_tungstenite::tungstenite::Message;
 use tokio_tungstenite::{MaybeTlsStream, WebSocketStream};
 
 pub const WAIT: Duration = Duration::from_secs(10);
@@ -29,7 +29,8 @@ pub struct TestServer {
     task: Option<tokio::task::JoinHandle<Result<(), String>>>,
 }
 
-pub const INDEX_HTML: &str = "<!doctype html><title>sotto</title><script type=\"module\">start()</script>";
+pub const INDEX_HTML: &str =
+    "<!doctype html><title>sotto</title><script type=\"module\">start()</script>";
 
 impl TestServer {
     pub async fn start() -> Self {
@@ -55,7 +56,14 @@ impl TestServer {
             },
             clock.clone(),
         ));
-        Self { addr, clock, data, dist, stop: Some(stop), task: Some(task) }
+        Self {
+            addr,
+            clock,
+            data,
+            dist,
+            stop: Some(stop),
+            task: Some(task),
+        }
     }
 
     pub fn url(&self, path: &str) -> String {
@@ -69,7 +77,10 @@ impl TestServer {
     /// Graceful shutdown; returns the server's result.
     pub async fn stop(mut self) -> Result<(), String> {
         let _ = self.stop.take().unwrap().send(());
-        tokio::time::timeout(WAIT, self.task.take().unwrap()).await.expect("server stops in time").unwrap()
+        tokio::time::timeout(WAIT, self.task.take().unwrap())
+            .await
+            .expect("server stops in time")
+            .unwrap()
     }
 
     pub async fn get(&self, path: &str) -> (u16, Vec<(String, String)>, String) {
@@ -86,17 +97,30 @@ impl TestServer {
 }
 
 /// A minimal HTTP/1.1 GET, so tests need no HTTP client crate.
-pub async fn http_get(addr: std::net::SocketAddr, path: &str) -> (u16, Vec<(String, String)>, String) {
+pub async fn http_get(
+    addr: std::net::SocketAddr,
+    path: &str,
+) -> (u16, Vec<(String, String)>, String) {
     use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
     let mut stream = TcpStream::connect(addr).await.unwrap();
     let request = format!("GET {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n\r\n");
     stream.write_all(request.as_bytes()).await.unwrap();
     let mut raw = Vec::new();
-    tokio::time::timeout(WAIT, stream.read_to_end(&mut raw)).await.unwrap().unwrap();
+    tokio::time::timeout(WAIT, stream.read_to_end(&mut raw))
+        .await
+        .unwrap()
+        .unwrap();
     let text = String::from_utf8_lossy(&raw).into_owned();
     let (head, body) = text.split_once("\r\n\r\n").unwrap();
     let mut lines = head.lines();
-    let status = lines.next().unwrap().split(' ').nth(1).unwrap().parse().unwrap();
+    let status = lines
+        .next()
+        .unwrap()
+        .split(' ')
+        .nth(1)
+        .unwrap()
+        .parse()
+        .unwrap();
     let headers = lines
         .filter_map(|l| l.split_once(": "))
         .map(|(k, v)| (k.to_ascii_lowercase(), v.to_owned()))
@@ -105,7 +129,10 @@ pub async fn http_get(addr: std::net::SocketAddr, path: &str) -> (u16, Vec<(Stri
 }
 
 pub fn header<'a>(headers: &'a [(String, String)], name: &str) -> Option<&'a str> {
-    headers.iter().find(|(k, _)| k == name).map(|(_, v)| v.as_str())
+    headers
+        .iter()
+        .find(|(k, _)| k == name)
+        .map(|(_, v)| v.as_str())
 }
 
 pub struct Client {
@@ -117,15 +144,31 @@ pub struct Client {
 }
 
 impl Client {
-    pub async fn connect(addr: std::net::SocketAddr, origin: Option<&str>) -> Result<Self, tokio_tungstenite::tungstenite::Error> {
+    pub async fn connect(
+        addr: std::net::SocketAddr,
+        origin: Option<&str>,
+    ) -> Result<Self, tokio_tungstenite::tungstenite::Error> {
         let mut request = format!("ws://{addr}/ws").into_client_request().unwrap();
-        request.headers_mut().insert("sec-websocket-protocol", HeaderValue::from_static("sotto.relay.v1"));
+        request.headers_mut().insert(
+            "sec-websocket-protocol",
+            HeaderValue::from_static("sotto.relay.v1"),
+        );
         if let Some(origin) = origin {
-            request.headers_mut().insert("origin", HeaderValue::from_str(origin).unwrap());
+            request
+                .headers_mut()
+                .insert("origin", HeaderValue::from_str(origin).unwrap());
         }
         let (ws, response) = tokio_tungstenite::connect_async(request).await?;
-        let protocol = response.headers().get("sec-websocket-protocol").map(|v| v.to_str().unwrap().to_owned());
-        Ok(Self { ws, next_id: 1, pushes: Default::default(), protocol })
+        let protocol = response
+            .headers()
+            .get("sec-websocket-protocol")
+            .map(|v| v.to_str().unwrap().to_owned());
+        Ok(Self {
+            ws,
+            next_id: 1,
+            pushes: Default::default(),
+            protocol,
+        })
     }
 
     pub fn id(&mut self) -> ReqId {
@@ -138,13 +181,18 @@ impl Client {
     }
 
     pub async fn send_msg(&mut self, msg: &ClientMsg) {
-        self.send_raw(Message::Text(serde_json::to_string(msg).unwrap().into())).await;
+        self.send_raw(Message::Text(serde_json::to_string(msg).unwrap().into()))
+            .await;
     }
 
     /// The next server message of any kind.
     pub async fn recv_any(&mut self) -> ServerMsg {
         loop {
-            let frame = tokio::time::timeout(WAIT, self.ws.next()).await.expect("a message in time").expect("socket open").unwrap();
+            let frame = tokio::time::timeout(WAIT, self.ws.next())
+                .await
+                .expect("a message in time")
+                .expect("socket open")
+                .unwrap();
             match frame {
                 Message::Text(text) => return serde_json::from_str(&text).unwrap(),
                 Message::Close(close) => panic!("closed: {close:?}"),
@@ -158,7 +206,10 @@ impl Client {
         loop {
             let msg = self.recv_any().await;
             let reply_id = match &msg {
-                ServerMsg::QueueCreated { id, .. } | ServerMsg::Ok { id } | ServerMsg::IceServers { id, .. } | ServerMsg::Pong { id } => Some(*id),
+                ServerMsg::QueueCreated { id, .. }
+                | ServerMsg::Ok { id }
+                | ServerMsg::IceServers { id, .. }
+                | ServerMsg::Pong { id } => Some(*id),
                 ServerMsg::Error { id, .. } => *id,
                 ServerMsg::Message { .. } | ServerMsg::SubscriptionEnded { .. } => None,
             };
@@ -188,11 +239,17 @@ impl Client {
 
     pub async fn send(&mut self, snd_id: SndId, payload: &[u8]) -> ServerMsg {
         let payload = Payload(payload.to_vec());
-        self.request(|id| ClientMsg::Send { id, snd_id, payload }).await
+        self.request(|id| ClientMsg::Send {
+            id,
+            snd_id,
+            payload,
+        })
+        .await
     }
 
     pub async fn ack(&mut self, rcv_id: RcvId, msg_id: MsgId) -> ServerMsg {
-        self.request(|id| ClientMsg::Ack { id, rcv_id, msg_id }).await
+        self.request(|id| ClientMsg::Ack { id, rcv_id, msg_id })
+            .await
     }
 
     /// The next push (message or subscription_ended).
@@ -206,7 +263,12 @@ impl Client {
     /// The next pushed message's (msg_id, ts, payload).
     pub async fn message(&mut self) -> (MsgId, u64, Vec<u8>) {
         match self.push().await {
-            ServerMsg::Message { msg_id, ts, payload, .. } => (msg_id, ts, payload.0),
+            ServerMsg::Message {
+                msg_id,
+                ts,
+                payload,
+                ..
+            } => (msg_id, ts, payload.0),
             other => panic!("expected a message, got {other:?}"),
         }
     }
@@ -222,7 +284,10 @@ impl Client {
     /// Waits for the server to close; returns the close code.
     pub async fn closed(&mut self) -> Option<CloseCode> {
         loop {
-            match tokio::time::timeout(WAIT, self.ws.next()).await.expect("closed in time") {
+            match tokio::time::timeout(WAIT, self.ws.next())
+                .await
+                .expect("closed in time")
+            {
                 Some(Ok(Message::Close(frame))) => return frame.map(|f| f.code),
                 Some(Ok(_)) => {}
                 Some(Err(_)) | None => return None,

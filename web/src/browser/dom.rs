@@ -17,7 +17,10 @@ pub fn origin() -> String {
 /// The relay WebSocket URL of an origin.
 #[must_use]
 pub fn ws_url(origin: &str) -> String {
-    let rest = origin.strip_prefix("https://").map(|h| format!("wss://{h}")).or_else(|| origin.strip_prefix("http://").map(|h| format!("ws://{h}")));
+    let rest = origin
+        .strip_prefix("https://")
+        .map(|h| format!("wss://{h}"))
+        .or_else(|| origin.strip_prefix("http://").map(|h| format!("ws://{h}")));
     format!("{}/ws", rest.unwrap_or_else(|| origin.to_owned()))
 }
 
@@ -52,8 +55,12 @@ pub fn download(filename: &str, contents: &str) {
     let parts = js_sys::Array::of1(&contents.into());
     let options = web_sys::BlobPropertyBag::new();
     options.set_type("application/json");
-    let Ok(blob) = web_sys::Blob::new_with_str_sequence_and_options(&parts, &options) else { return };
-    let Ok(url) = web_sys::Url::create_object_url_with_blob(&blob) else { return };
+    let Ok(blob) = web_sys::Blob::new_with_str_sequence_and_options(&parts, &options) else {
+        return;
+    };
+    let Ok(url) = web_sys::Url::create_object_url_with_blob(&blob) else {
+        return;
+    };
     if let Some(document) = window().document() {
         if let Ok(a) = document.create_element("a") {
             let a: web_sys::HtmlAnchorElement = a.unchecked_into();
@@ -67,7 +74,11 @@ pub fn download(filename: &str, contents: &str) {
 
 /// Reads a chosen file as text.
 pub async fn read_file(file: web_sys::File) -> Result<String, String> {
-    JsFuture::from(file.text()).await.ok().and_then(|t| t.as_string()).ok_or_else(|| "could not read the file".to_owned())
+    JsFuture::from(file.text())
+        .await
+        .ok()
+        .and_then(|t| t.as_string())
+        .ok_or_else(|| "could not read the file".to_owned())
 }
 
 /// Whether the tab is in the background.
@@ -109,11 +120,14 @@ pub fn publish_debug(json: &str) {
 /// from the debug console or the browser tests.
 pub fn log(line: &str) {
     let window = window();
-    let log = Reflect::get(&window, &"sottoLog".into()).ok().filter(|l| l.is_object()).unwrap_or_else(|| {
-        let array = js_sys::Array::new();
-        let _ = Reflect::set(&window, &"sottoLog".into(), &array);
-        array.into()
-    });
+    let log = Reflect::get(&window, &"sottoLog".into())
+        .ok()
+        .filter(|l| l.is_object())
+        .unwrap_or_else(|| {
+            let array = js_sys::Array::new();
+            let _ = Reflect::set(&window, &"sottoLog".into(), &array);
+            array.into()
+        });
     let log: js_sys::Array = log.unchecked_into();
     log.push(&format!("{:.0} {line}", js_sys::Date::now()).into());
     if log.length() > 200 {

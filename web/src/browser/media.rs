@@ -3,7 +3,9 @@
 use js_sys::{Array, Object, Reflect};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::JsFuture;
-use web_sys::{MediaDeviceInfo, MediaDeviceKind, MediaStream, MediaStreamConstraints, MediaStreamTrack};
+use web_sys::{
+    MediaDeviceInfo, MediaDeviceKind, MediaStream, MediaStreamConstraints, MediaStreamTrack,
+};
 
 /// A device the user can pick.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -51,7 +53,13 @@ fn constraint(device: Option<&str>, facing: Option<&str>) -> Object {
 ///
 /// # Errors
 /// A message for the user (permission denied, no device).
-pub async fn capture(audio: bool, video: bool, mic: Option<&str>, camera: Option<&str>, facing: Option<&str>) -> Result<MediaStream, String> {
+pub async fn capture(
+    audio: bool,
+    video: bool,
+    mic: Option<&str>,
+    camera: Option<&str>,
+    facing: Option<&str>,
+) -> Result<MediaStream, String> {
     let constraints = MediaStreamConstraints::new();
     if audio {
         let a = constraint(mic, None);
@@ -62,8 +70,14 @@ pub async fn capture(audio: bool, video: bool, mic: Option<&str>, camera: Option
     } else {
         constraints.set_audio(&false.into());
     }
-    constraints.set_video(&if video { constraint(camera, facing).into() } else { false.into() });
-    let promise = media_devices()?.get_user_media_with_constraints(&constraints).map_err(|e| format!("{e:?}"))?;
+    constraints.set_video(&if video {
+        constraint(camera, facing).into()
+    } else {
+        false.into()
+    });
+    let promise = media_devices()?
+        .get_user_media_with_constraints(&constraints)
+        .map_err(|e| format!("{e:?}"))?;
     let stream = JsFuture::from(promise).await.map_err(|e| {
         let name = Reflect::get(&e, &"name".into()).ok().and_then(|n| n.as_string()).unwrap_or_default();
         match name.as_str() {
@@ -79,7 +93,11 @@ pub async fn capture(audio: bool, video: bool, mic: Option<&str>, camera: Option
 /// The first track of a kind in a stream.
 #[must_use]
 pub fn track(stream: &MediaStream, kind: &str) -> Option<MediaStreamTrack> {
-    let tracks = if kind == "audio" { stream.get_audio_tracks() } else { stream.get_video_tracks() };
+    let tracks = if kind == "audio" {
+        stream.get_audio_tracks()
+    } else {
+        stream.get_video_tracks()
+    };
     tracks.get(0).dyn_into().ok()
 }
 
@@ -94,13 +112,22 @@ pub fn stop(stream: &MediaStream) {
 
 /// Lists devices (labels appear once permission was granted).
 pub async fn devices() -> Devices {
-    let Ok(md) = media_devices() else { return Devices::default() };
-    let Ok(promise) = md.enumerate_devices() else { return Devices::default() };
-    let Ok(list) = JsFuture::from(promise).await else { return Devices::default() };
+    let Ok(md) = media_devices() else {
+        return Devices::default();
+    };
+    let Ok(promise) = md.enumerate_devices() else {
+        return Devices::default();
+    };
+    let Ok(list) = JsFuture::from(promise).await else {
+        return Devices::default();
+    };
     let mut devices = Devices::default();
     for info in Array::from(&list).iter() {
         let info: MediaDeviceInfo = info.unchecked_into();
-        let device = Device { id: info.device_id(), label: info.label() };
+        let device = Device {
+            id: info.device_id(),
+            label: info.label(),
+        };
         match info.kind() {
             MediaDeviceKind::Audioinput => devices.mics.push(device),
             MediaDeviceKind::Videoinput => devices.cameras.push(device),
@@ -129,17 +156,29 @@ pub fn can_pick_speaker() -> bool {
 }
 
 /// Routes a media element's sound to a speaker.
-pub async fn set_speaker(element: &web_sys::HtmlMediaElement, device_id: &str) -> Result<(), String> {
+pub async fn set_speaker(
+    element: &web_sys::HtmlMediaElement,
+    device_id: &str,
+) -> Result<(), String> {
     let f = Reflect::get(element, &"setSinkId".into()).map_err(|_| "no setSinkId")?;
     let f: js_sys::Function = f.dyn_into().map_err(|_| "no setSinkId")?;
-    let promise: js_sys::Promise = f.call1(element, &device_id.into()).map_err(|e| format!("{e:?}"))?.dyn_into().map_err(|_| "not a promise")?;
-    JsFuture::from(promise).await.map(|_| ()).map_err(|e| format!("{e:?}"))
+    let promise: js_sys::Promise = f
+        .call1(element, &device_id.into())
+        .map_err(|e| format!("{e:?}"))?
+        .dyn_into()
+        .map_err(|_| "not a promise")?;
+    JsFuture::from(promise)
+        .await
+        .map(|_| ())
+        .map_err(|e| format!("{e:?}"))
 }
 
 /// `stream.addTrack(track)`, called as a plain JS method: the generated web-sys binding left
 /// the stream empty in Chromium 156 (no exception, no track; see docs/DEVELOPING.md).
 pub fn add_track(stream: &MediaStream, track: &MediaStreamTrack) {
-    let add = Reflect::get(stream, &"addTrack".into()).ok().and_then(|f| f.dyn_into::<js_sys::Function>().ok());
+    let add = Reflect::get(stream, &"addTrack".into())
+        .ok()
+        .and_then(|f| f.dyn_into::<js_sys::Function>().ok());
     if let Some(add) = add {
         if let Err(e) = add.call1(stream, track) {
             web_sys::console::error_1(&e);
@@ -151,6 +190,11 @@ pub fn add_track(stream: &MediaStream, track: &MediaStreamTrack) {
 #[must_use]
 pub fn stream_of(track: &MediaStreamTrack) -> Option<MediaStream> {
     let window: JsValue = web_sys::window()?.into();
-    let ctor: js_sys::Function = Reflect::get(&window, &"MediaStream".into()).ok()?.dyn_into().ok()?;
-    Reflect::construct(&ctor, &Array::of1(&Array::of1(track))).ok().map(JsCast::unchecked_into)
+    let ctor: js_sys::Function = Reflect::get(&window, &"MediaStream".into())
+        .ok()?
+        .dyn_into()
+        .ok()?;
+    Reflect::construct(&ctor, &Array::of1(&Array::of1(track)))
+        .ok()
+        .map(JsCast::unchecked_into)
 }

@@ -13,9 +13,10 @@ use sotto_shared::wire::signal::IceCandidate;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::JsFuture;
 use web_sys::{
-    MediaStream, MediaStreamTrack, RtcConfiguration, RtcIceCandidateInit, RtcIceConnectionState, RtcIceTransportPolicy,
-    RtcOfferOptions, RtcPeerConnection, RtcPeerConnectionIceEvent, RtcRtpTransceiver, RtcRtpTransceiverDirection,
-    RtcRtpTransceiverInit, RtcSdpType, RtcSessionDescriptionInit, RtcTrackEvent,
+    MediaStream, MediaStreamTrack, RtcConfiguration, RtcIceCandidateInit, RtcIceConnectionState,
+    RtcIceTransportPolicy, RtcOfferOptions, RtcPeerConnection, RtcPeerConnectionIceEvent,
+    RtcRtpTransceiver, RtcRtpTransceiverDirection, RtcRtpTransceiverInit, RtcSdpType,
+    RtcSessionDescriptionInit, RtcTrackEvent,
 };
 
 use crate::browser::worker::FrameWorker;
@@ -45,14 +46,21 @@ impl MediaStats {
     #[must_use]
     pub fn is_poor(&self) -> bool {
         let total = self.packets_received as f64 + self.packets_lost.max(0) as f64;
-        let loss = if total > 50.0 { self.packets_lost.max(0) as f64 / total } else { 0.0 };
+        let loss = if total > 50.0 {
+            self.packets_lost.max(0) as f64 / total
+        } else {
+            0.0
+        };
         loss > 0.05 || self.rtt > 0.4 || self.jitter > 0.05
     }
 }
 
 /// Errors from the browser, as text for logs and the UI.
 fn js_err(e: JsValue) -> String {
-    Reflect::get(&e, &"message".into()).ok().and_then(|m| m.as_string()).unwrap_or_else(|| format!("{e:?}"))
+    Reflect::get(&e, &"message".into())
+        .ok()
+        .and_then(|m| m.as_string())
+        .unwrap_or_else(|| format!("{e:?}"))
 }
 
 /// The peer connection of one call.
@@ -73,7 +81,9 @@ pub struct PeerSession {
 
 impl std::fmt::Debug for PeerSession {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("PeerSession").field("role", &self.role).finish_non_exhaustive()
+        f.debug_struct("PeerSession")
+            .field("role", &self.role)
+            .finish_non_exhaustive()
     }
 }
 
@@ -194,7 +204,11 @@ impl PeerSession {
     pub fn create_transceivers(&self) -> Result<(), String> {
         let worker = &*self.worker;
         for stream in Stream::ALL {
-            let kind = if matches!(stream, Stream::Mic | Stream::ScreenAudio) { "audio" } else { "video" };
+            let kind = if matches!(stream, Stream::Mic | Stream::ScreenAudio) {
+                "audio"
+            } else {
+                "video"
+            };
             let init = RtcRtpTransceiverInit::new();
             init.set_direction(RtcRtpTransceiverDirection::Sendrecv);
             let t = self.pc.add_transceiver_with_str_and_init(kind, &init);
@@ -207,7 +221,10 @@ impl PeerSession {
     fn adopt_transceivers(&self, worker: &FrameWorker) -> Result<(), String> {
         let all = self.pc.get_transceivers();
         if all.length() != 4 {
-            return Err(format!("the offer has {} media sections, expected 4", all.length()));
+            return Err(format!(
+                "the offer has {} media sections, expected 4",
+                all.length()
+            ));
         }
         for (i, stream) in Stream::ALL.into_iter().enumerate() {
             let t: RtcRtpTransceiver = all.get(i as u32).unchecked_into();
@@ -218,16 +235,27 @@ impl PeerSession {
     }
 
     /// Attaches the sender's encrypting and the receiver's decrypting transform and pins VP8.
-    fn secure(&self, worker: &FrameWorker, t: &RtcRtpTransceiver, stream: Stream) -> Result<(), String> {
+    fn secure(
+        &self,
+        worker: &FrameWorker,
+        t: &RtcRtpTransceiver,
+        stream: Stream,
+    ) -> Result<(), String> {
         let caller = self.role == Role::Caller;
-        let send = worker.transform(Operation::Encrypt, stream.label(), caller, &self.prk).map_err(js_err)?;
-        t.sender().set_transform_opt_rtc_rtp_script_transform(Some(&send));
+        let send = worker
+            .transform(Operation::Encrypt, stream.label(), caller, &self.prk)
+            .map_err(js_err)?;
+        t.sender()
+            .set_transform_opt_rtc_rtp_script_transform(Some(&send));
         let mut prk = self.prk;
         if self.wrong_key_for_testing {
             prk[0] ^= 1;
         }
-        let recv = worker.transform(Operation::Decrypt, stream.label(), caller, &prk).map_err(js_err)?;
-        t.receiver().set_transform_opt_rtc_rtp_script_transform(Some(&recv));
+        let recv = worker
+            .transform(Operation::Decrypt, stream.label(), caller, &prk)
+            .map_err(js_err)?;
+        t.receiver()
+            .set_transform_opt_rtc_rtp_script_transform(Some(&recv));
         if matches!(stream, Stream::Camera | Stream::ScreenVideo) {
             prefer_vp8(t);
         }
@@ -245,27 +273,55 @@ impl PeerSession {
     /// The track the peer's camera arrives on (the camera transceiver's receiver).
     #[must_use]
     pub fn camera_track(&self) -> Option<MediaStreamTrack> {
-        let index = Stream::ALL.iter().position(|s| *s == Stream::Camera).expect("listed");
-        self.transceivers.borrow().get(index).map(|t| t.receiver().track())
+        let index = Stream::ALL
+            .iter()
+            .position(|s| *s == Stream::Camera)
+            .expect("listed");
+        self.transceivers
+            .borrow()
+            .get(index)
+            .map(|t| t.receiver().track())
     }
 
     /// Puts local tracks on the mic and camera senders (`None` leaves a sender silent).
-    pub async fn set_track(&self, stream: Stream, track: Option<&MediaStreamTrack>) -> Result<(), String> {
-        let index = Stream::ALL.iter().position(|s| *s == stream).expect("listed");
+    pub async fn set_track(
+        &self,
+        stream: Stream,
+        track: Option<&MediaStreamTrack>,
+    ) -> Result<(), String> {
+        let index = Stream::ALL
+            .iter()
+            .position(|s| *s == stream)
+            .expect("listed");
         let Some(t) = self.transceivers.borrow().get(index).cloned() else {
-            crate::browser::dom::log(&format!("set_track {} skipped: no transceivers yet", stream.label()));
+            crate::browser::dom::log(&format!(
+                "set_track {} skipped: no transceivers yet",
+                stream.label()
+            ));
             return Ok(());
         };
-        crate::browser::dom::log(&format!("set_track {} transform={}", stream.label(), t.sender().transform().is_some()));
-        JsFuture::from(t.sender().replace_track(track)).await.map(|_| ()).map_err(js_err)
+        crate::browser::dom::log(&format!(
+            "set_track {} transform={}",
+            stream.label(),
+            t.sender().transform().is_some()
+        ));
+        JsFuture::from(t.sender().replace_track(track))
+            .await
+            .map(|_| ())
+            .map_err(js_err)
     }
 
     /// Creates and sets an offer.
     pub async fn create_offer(&self, ice_restart: bool) -> Result<String, String> {
         let options = RtcOfferOptions::new();
         options.set_ice_restart(ice_restart);
-        let offer = JsFuture::from(self.pc.create_offer_with_rtc_offer_options(&options)).await.map_err(js_err)?;
-        let sdp = Reflect::get(&offer, &"sdp".into()).ok().and_then(|s| s.as_string()).ok_or("offer without SDP")?;
+        let offer = JsFuture::from(self.pc.create_offer_with_rtc_offer_options(&options))
+            .await
+            .map_err(js_err)?;
+        let sdp = Reflect::get(&offer, &"sdp".into())
+            .ok()
+            .and_then(|s| s.as_string())
+            .ok_or("offer without SDP")?;
         self.set_local(RtcSdpType::Offer, &sdp).await?;
         Ok(sdp)
     }
@@ -283,7 +339,9 @@ impl PeerSession {
     pub async fn apply_offer(&self, sdp: &str) -> Result<(), String> {
         let desc = RtcSessionDescriptionInit::new(RtcSdpType::Offer);
         desc.set_sdp(sdp);
-        JsFuture::from(self.pc.set_remote_description(&desc)).await.map_err(js_err)?;
+        JsFuture::from(self.pc.set_remote_description(&desc))
+            .await
+            .map_err(js_err)?;
         if self.transceivers.borrow().is_empty() {
             self.adopt_transceivers(&self.worker)?;
         }
@@ -293,8 +351,13 @@ impl PeerSession {
 
     /// Creates and sets our answer.
     pub async fn create_answer(&self) -> Result<String, String> {
-        let answer = JsFuture::from(self.pc.create_answer()).await.map_err(js_err)?;
-        let sdp = Reflect::get(&answer, &"sdp".into()).ok().and_then(|s| s.as_string()).ok_or("answer without SDP")?;
+        let answer = JsFuture::from(self.pc.create_answer())
+            .await
+            .map_err(js_err)?;
+        let sdp = Reflect::get(&answer, &"sdp".into())
+            .ok()
+            .and_then(|s| s.as_string())
+            .ok_or("answer without SDP")?;
         self.set_local(RtcSdpType::Answer, &sdp).await?;
         Ok(sdp)
     }
@@ -307,13 +370,18 @@ impl PeerSession {
     async fn set_local(&self, kind: RtcSdpType, sdp: &str) -> Result<(), String> {
         let desc = RtcSessionDescriptionInit::new(kind);
         desc.set_sdp(sdp);
-        JsFuture::from(self.pc.set_local_description(&desc)).await.map(|_| ()).map_err(js_err)
+        JsFuture::from(self.pc.set_local_description(&desc))
+            .await
+            .map(|_| ())
+            .map_err(js_err)
     }
 
     async fn set_remote(&self, kind: RtcSdpType, sdp: &str) -> Result<(), String> {
         let desc = RtcSessionDescriptionInit::new(kind);
         desc.set_sdp(sdp);
-        JsFuture::from(self.pc.set_remote_description(&desc)).await.map_err(js_err)?;
+        JsFuture::from(self.pc.set_remote_description(&desc))
+            .await
+            .map_err(js_err)?;
         self.remote_is_described().await;
         Ok(())
     }
@@ -330,7 +398,9 @@ impl PeerSession {
         if *self.remote_described.borrow() {
             self.add_now(candidates).await;
         } else {
-            self.early_candidates.borrow_mut().extend_from_slice(candidates);
+            self.early_candidates
+                .borrow_mut()
+                .extend_from_slice(candidates);
         }
     }
 
@@ -339,7 +409,12 @@ impl PeerSession {
             let init = RtcIceCandidateInit::new(&c.candidate);
             init.set_sdp_mid(c.sdp_mid.as_deref());
             init.set_sdp_m_line_index(c.sdp_m_line_index);
-            if let Err(e) = JsFuture::from(self.pc.add_ice_candidate_with_opt_rtc_ice_candidate_init(Some(&init))).await {
+            if let Err(e) = JsFuture::from(
+                self.pc
+                    .add_ice_candidate_with_opt_rtc_ice_candidate_init(Some(&init)),
+            )
+            .await
+            {
                 web_sys::console::warn_1(&format!("candidate rejected: {}", js_err(e)).into());
             }
         }
@@ -355,14 +430,22 @@ impl PeerSession {
     /// Reads `getStats`.
     pub async fn stats(&self) -> MediaStats {
         let mut stats = MediaStats::default();
-        let Ok(report) = JsFuture::from(self.pc.get_stats()).await else { return stats };
+        let Ok(report) = JsFuture::from(self.pc.get_stats()).await else {
+            return stats;
+        };
         let report: web_sys::RtcStatsReport = report.unchecked_into();
         let get = |o: &JsValue, k: &str| Reflect::get(o, &k.into()).ok();
         let num = |o: &JsValue, k: &str| get(o, k).and_then(|v| v.as_f64()).unwrap_or(0.0);
         let text = |o: &JsValue, k: &str| get(o, k).and_then(|v| v.as_string()).unwrap_or_default();
         let mut candidates = std::collections::HashMap::new();
         let mut selected_local = None;
-        for entry in js_sys::try_iter(&report).ok().flatten().into_iter().flatten().flatten() {
+        for entry in js_sys::try_iter(&report)
+            .ok()
+            .flatten()
+            .into_iter()
+            .flatten()
+            .flatten()
+        {
             let value = Array::from(&entry).get(1);
             match text(&value, "type").as_str() {
                 "inbound-rtp" => {
@@ -375,7 +458,10 @@ impl PeerSession {
                         stats.jitter = stats.jitter.max(num(&value, "jitter"));
                     }
                 }
-                "candidate-pair" if text(&value, "state") == "succeeded" && get(&value, "nominated").and_then(|n| n.as_bool()) == Some(true) => {
+                "candidate-pair"
+                    if text(&value, "state") == "succeeded"
+                        && get(&value, "nominated").and_then(|n| n.as_bool()) == Some(true) =>
+                {
                     stats.rtt = num(&value, "currentRoundTripTime");
                     selected_local = Some(text(&value, "localCandidateId"));
                 }
@@ -395,8 +481,19 @@ impl PeerSession {
 /// Restricts a video transceiver to VP8: our clear-prefix rules are VP8's; H.264 and AV1
 /// packetizers break on encrypted payloads (research §7.1).
 fn prefer_vp8(t: &RtcRtpTransceiver) {
-    let Some(caps) = web_sys::RtcRtpReceiver::get_capabilities("video") else { return };
-    let vp8: Array = caps.get_codecs().iter().filter(|c| Reflect::get(c, &"mimeType".into()).ok().and_then(|m| m.as_string()).is_some_and(|m| m.eq_ignore_ascii_case("video/VP8"))).collect();
+    let Some(caps) = web_sys::RtcRtpReceiver::get_capabilities("video") else {
+        return;
+    };
+    let vp8: Array = caps
+        .get_codecs()
+        .iter()
+        .filter(|c| {
+            Reflect::get(c, &"mimeType".into())
+                .ok()
+                .and_then(|m| m.as_string())
+                .is_some_and(|m| m.eq_ignore_ascii_case("video/VP8"))
+        })
+        .collect();
     if vp8.length() > 0 {
         let _ = t.set_codec_preferences(&vp8);
     }

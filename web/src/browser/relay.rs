@@ -7,7 +7,7 @@ use std::collections::HashMap;
 use std::rc::{Rc, Weak};
 
 use futures_channel::oneshot;
-use sotto_shared::wire::relay::{ClientMsg, RcvId, ReqId, ServerMsg, SUBPROTOCOL};
+use sotto_shared::wire::relay::{ClientMsg, RcvId, ReqId, SUBPROTOCOL, ServerMsg};
 use wasm_bindgen::prelude::*;
 use web_sys::{CloseEvent, MessageEvent, WebSocket};
 
@@ -62,7 +62,11 @@ const MAX_BACKOFF_MS: u32 = 10_000;
 
 impl RelayClient {
     /// Connects to `ws_url` (e.g. `ws://host/ws`).
-    pub fn connect(ws_url: String, on_push: impl Fn(ServerMsg) + 'static, on_status: impl Fn(Status) + 'static) -> Self {
+    pub fn connect(
+        ws_url: String,
+        on_push: impl Fn(ServerMsg) + 'static,
+        on_status: impl Fn(Status) + 'static,
+    ) -> Self {
         let client = Self(Rc::new(RefCell::new(Inner {
             url: ws_url,
             ws: None,
@@ -101,10 +105,14 @@ impl RelayClient {
             let weak = weak.clone();
             move |event: JsValue| {
                 let Some(inner) = weak.upgrade() else { return };
-                let Some(text) = event.unchecked_into::<MessageEvent>().data().as_string() else { return };
+                let Some(text) = event.unchecked_into::<MessageEvent>().data().as_string() else {
+                    return;
+                };
                 match serde_json::from_str::<ServerMsg>(&text) {
                     Ok(msg) => RelayClient(inner).received(msg),
-                    Err(e) => web_sys::console::warn_1(&format!("relay sent something unreadable: {e}").into()),
+                    Err(e) => web_sys::console::warn_1(
+                        &format!("relay sent something unreadable: {e}").into(),
+                    ),
                 }
             }
         });
@@ -130,14 +138,21 @@ impl RelayClient {
             let mut inner = self.0.borrow_mut();
             inner.open = true;
             inner.backoff_ms = MIN_BACKOFF_MS;
-            (inner.ws.clone(), std::mem::take(&mut inner.unsent), inner.subscriptions.clone(), Rc::clone(&inner.on_status))
+            (
+                inner.ws.clone(),
+                std::mem::take(&mut inner.unsent),
+                inner.subscriptions.clone(),
+                Rc::clone(&inner.on_status),
+            )
         };
         on_status(Status::Online);
         let Some(ws) = ws else { return };
         // Re-subscribe first: the shim redelivers everything unacknowledged.
         for rcv_id in subscriptions {
             let id = self.take_id();
-            let _ = ws.send_with_str(&serde_json::to_string(&ClientMsg::Subscribe { id, rcv_id }).expect("plain data"));
+            let _ = ws.send_with_str(
+                &serde_json::to_string(&ClientMsg::Subscribe { id, rcv_id }).expect("plain data"),
+            );
         }
         for text in unsent {
             let _ = ws.send_with_str(&text);
@@ -146,7 +161,10 @@ impl RelayClient {
 
     fn received(&self, msg: ServerMsg) {
         let reply_to = match &msg {
-            ServerMsg::QueueCreated { id, .. } | ServerMsg::Ok { id } | ServerMsg::IceServers { id, .. } | ServerMsg::Pong { id } => Some(*id),
+            ServerMsg::QueueCreated { id, .. }
+            | ServerMsg::Ok { id }
+            | ServerMsg::IceServers { id, .. }
+            | ServerMsg::Pong { id } => Some(*id),
             ServerMsg::Error { id, .. } => *id,
             ServerMsg::Message { .. } | ServerMsg::SubscriptionEnded { .. } => None,
         };
@@ -206,7 +224,10 @@ impl RelayClient {
     ///
     /// # Errors
     /// [`RelayError::Disconnected`] when the socket closed first.
-    pub async fn request(&self, make: impl FnOnce(ReqId) -> ClientMsg) -> Result<ServerMsg, RelayError> {
+    pub async fn request(
+        &self,
+        make: impl FnOnce(ReqId) -> ClientMsg,
+    ) -> Result<ServerMsg, RelayError> {
         let id = self.take_id();
         let msg = make(id);
         if let ClientMsg::Subscribe { rcv_id, .. } = &msg {

@@ -30,16 +30,23 @@ pub fn play(tone: Tone) {
     }
     stop();
     let Ok(ctx) = AudioContext::new() else { return };
-    let (Ok(osc), Ok(gain)) = (ctx.create_oscillator(), ctx.create_gain()) else { return };
+    let (Ok(osc), Ok(gain)) = (ctx.create_oscillator(), ctx.create_gain()) else {
+        return;
+    };
     osc.set_type(OscillatorType::Sine);
-    osc.frequency().set_value(if tone == Tone::Ring { 880.0 } else { 425.0 });
+    osc.frequency()
+        .set_value(if tone == Tone::Ring { 880.0 } else { 425.0 });
     gain.gain().set_value(0.0);
     let _ = osc.connect_with_audio_node(&gain);
     let _ = gain.connect_with_audio_node(&ctx.destination());
     let _ = osc.start();
     // Browsers may start the context suspended until a gesture; resume when allowed.
     let _ = ctx.resume();
-    let (on_ms, period_ms) = if tone == Tone::Ring { (1000.0, 3000) } else { (1500.0, 4500) };
+    let (on_ms, period_ms) = if tone == Tone::Ring {
+        (1000.0, 3000)
+    } else {
+        (1500.0, 4500)
+    };
     let pulse = move |gain: &GainNode, ctx: &AudioContext| {
         let t = ctx.current_time();
         let g = gain.gain();
@@ -49,7 +56,16 @@ pub fn play(tone: Tone) {
     pulse(&gain, &ctx);
     let (g2, c2) = (gain.clone(), ctx.clone());
     let interval = gloo_timers::callback::Interval::new(period_ms, move || pulse(&g2, &c2));
-    PLAYING.with(|p| *p.borrow_mut() = Some((tone, Playing { ctx, _osc: osc, _interval: interval })));
+    PLAYING.with(|p| {
+        *p.borrow_mut() = Some((
+            tone,
+            Playing {
+                ctx,
+                _osc: osc,
+                _interval: interval,
+            },
+        ))
+    });
 }
 
 /// Stops any tone.

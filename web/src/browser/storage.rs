@@ -25,7 +25,9 @@ pub fn load_book() -> Option<Book> {
 pub fn save_book(book: &Book) {
     if let Some(storage) = local() {
         if storage.set_item(BOOK_KEY, &book.to_json()).is_err() {
-            web_sys::console::error_1(&"could not save the profile (storage full or blocked)".into());
+            web_sys::console::error_1(
+                &"could not save the profile (storage full or blocked)".into(),
+            );
         }
     }
 }

@@ -26,7 +26,9 @@ impl std::fmt::Debug for FrameWorker {
 /// no calls: there is no unencrypted fallback (DESIGN §4).
 #[must_use]
 pub fn supported() -> bool {
-    let Some(window) = web_sys::window() else { return false };
+    let Some(window) = web_sys::window() else {
+        return false;
+    };
     Reflect::has(&window, &"RTCRtpScriptTransform".into()).unwrap_or(false)
 }
 
@@ -36,18 +38,29 @@ impl FrameWorker {
     /// # Errors
     /// When the browser refuses to start the worker.
     pub fn start(on_counters: impl Fn(Counters) + 'static) -> Result<Self, String> {
-        let worker = Worker::new("/worker.js").map_err(|e| format!("cannot start the frame worker: {e:?}"))?;
+        let worker = Worker::new("/worker.js")
+            .map_err(|e| format!("cannot start the frame worker: {e:?}"))?;
         let on_counters = Rc::new(on_counters);
         let on_message = Closure::<dyn FnMut(MessageEvent)>::new(move |event: MessageEvent| {
             let data = event.data();
-            if Reflect::get(&data, &"type".into()).ok().and_then(|t| t.as_string()).as_deref() == Some("counters") {
-                if let Ok(counters) = Reflect::get(&data, &"counters".into()).and_then(|c| serde_wasm_bindgen::from_value(c).map_err(JsValue::from)) {
+            if Reflect::get(&data, &"type".into())
+                .ok()
+                .and_then(|t| t.as_string())
+                .as_deref()
+                == Some("counters")
+            {
+                if let Ok(counters) = Reflect::get(&data, &"counters".into())
+                    .and_then(|c| serde_wasm_bindgen::from_value(c).map_err(JsValue::from))
+                {
                     on_counters(counters);
                 }
             }
         });
         worker.set_onmessage(Some(on_message.as_ref().unchecked_ref()));
-        Ok(Self { worker, _on_message: on_message })
+        Ok(Self {
+            worker,
+            _on_message: on_message,
+        })
     }
 
     /// A transform for one stream. The key travels with the transform's options, so it is in
@@ -55,7 +68,13 @@ impl FrameWorker {
     ///
     /// # Errors
     /// When the browser rejects the transform.
-    pub fn transform(&self, op: Operation, stream: &str, caller: bool, prk: &[u8; 32]) -> Result<RtcRtpScriptTransform, JsValue> {
+    pub fn transform(
+        &self,
+        op: Operation,
+        stream: &str,
+        caller: bool,
+        prk: &[u8; 32],
+    ) -> Result<RtcRtpScriptTransform, JsValue> {
         let options = Object::new();
         let op = match op {
             Operation::Encrypt => "encrypt",
@@ -64,7 +83,11 @@ impl FrameWorker {
         Reflect::set(&options, &"op".into(), &op.into())?;
         Reflect::set(&options, &"stream".into(), &stream.into())?;
         Reflect::set(&options, &"caller".into(), &caller.into())?;
-        Reflect::set(&options, &"prk".into(), &js_sys::Array::from(&Uint8Array::from(&prk[..])))?;
+        Reflect::set(
+            &options,
+            &"prk".into(),
+            &js_sys::Array::from(&Uint8Array::from(&prk[..])),
+        )?;
         Reflect::set(&options, &"kid".into(), &0.into())?;
         RtcRtpScriptTransform::new_with_options(&self.worker, &options)
     }

@@ -38,7 +38,9 @@ pub struct CallScreenProps {
 }
 
 fn duration(since: Option<f64>) -> String {
-    let Some(since) = since else { return String::new() };
+    let Some(since) = since else {
+        return String::new();
+    };
     let secs = ((js_sys::Date::now() - since) / 1000.0).max(0.0) as u64;
     format!("{}:{:02}", secs / 60, secs % 60)
 }
@@ -58,7 +60,8 @@ pub fn call_screen(props: &CallScreenProps) -> Html {
     {
         let tick = tick.clone();
         use_effect_with((), move |()| {
-            let interval = gloo_timers::callback::Interval::new(1000, move || tick.set(tick.wrapping_add(1)));
+            let interval =
+                gloo_timers::callback::Interval::new(1000, move || tick.set(tick.wrapping_add(1)));
             move || drop(interval)
         });
     }
@@ -68,8 +71,16 @@ pub fn call_screen(props: &CallScreenProps) -> Html {
     let on_down = {
         let (dragging, position) = (dragging.clone(), position.clone());
         Callback::from(move |e: PointerEvent| {
-            *dragging.borrow_mut() = Some((e.client_x() as i32, e.client_y() as i32, position.0, position.1));
-            if let Some(target) = e.target().and_then(|t| t.dyn_into::<web_sys::Element>().ok()) {
+            *dragging.borrow_mut() = Some((
+                e.client_x() as i32,
+                e.client_y() as i32,
+                position.0,
+                position.1,
+            ));
+            if let Some(target) = e
+                .target()
+                .and_then(|t| t.dyn_into::<web_sys::Element>().ok())
+            {
                 let _ = target.set_pointer_capture(e.pointer_id());
             }
         })
@@ -78,7 +89,10 @@ pub fn call_screen(props: &CallScreenProps) -> Html {
         let (dragging, position) = (dragging.clone(), position.clone());
         Callback::from(move |e: PointerEvent| {
             if let Some((x0, y0, r0, b0)) = *dragging.borrow() {
-                position.set((r0 - (e.client_x() as i32 - x0), b0 - (e.client_y() as i32 - y0)));
+                position.set((
+                    r0 - (e.client_x() as i32 - x0),
+                    b0 - (e.client_y() as i32 - y0),
+                ));
             }
         })
     };
@@ -90,13 +104,17 @@ pub fn call_screen(props: &CallScreenProps) -> Html {
     let remote_video = use_node_ref();
     let pick = |make: fn(String) -> CallAction| {
         let on_action = props.on_action.clone();
-        Callback::from(move |e: Event| on_action.emit(make(e.target_unchecked_into::<HtmlSelectElement>().value())))
+        Callback::from(move |e: Event| {
+            on_action.emit(make(e.target_unchecked_into::<HtmlSelectElement>().value()))
+        })
     };
     let pip = {
         let remote_video = remote_video.clone();
         Callback::from(move |_: MouseEvent| {
             if let Some(el) = remote_video.cast::<web_sys::HtmlVideoElement>() {
-                if let Ok(f) = js_sys::Reflect::get(&el, &"requestPictureInPicture".into()).and_then(|f| f.dyn_into::<js_sys::Function>().map_err(Into::into)) {
+                if let Ok(f) = js_sys::Reflect::get(&el, &"requestPictureInPicture".into())
+                    .and_then(|f| f.dyn_into::<js_sys::Function>().map_err(Into::into))
+                {
                     let _ = f.call0(&el);
                 }
             }
@@ -109,7 +127,9 @@ pub fn call_screen(props: &CallScreenProps) -> Html {
     let remote_id = props.remote.as_ref().map(web_sys::MediaStreamTrack::id);
     let remote_stream = {
         let track = props.remote.clone();
-        use_memo(remote_id, move |_| track.as_ref().and_then(crate::browser::media::stream_of))
+        use_memo(remote_id, move |_| {
+            track.as_ref().and_then(crate::browser::media::stream_of)
+        })
     };
     let remote_stream: Option<MediaStream> = (*remote_stream).clone();
     let local_tracks = props.local.as_ref().map_or(0, |s| s.get_tracks().length());

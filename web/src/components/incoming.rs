@@ -13,7 +13,11 @@ pub struct IncomingProps {
 
 #[function_component(IncomingBanner)]
 pub fn incoming_banner(props: &IncomingProps) -> Html {
-    let what = if props.media == Media::Video { "video" } else { "audio" };
+    let what = if props.media == Media::Video {
+        "video"
+    } else {
+        "audio"
+    };
     html! {
         <section class="banner incoming" id="incoming-banner" role="alertdialog" aria-label="Incoming call">
             <div class="who">

@@ -11,7 +11,8 @@ pub struct QrProps {
 /// Renders `text` as a QR code (medium error correction), scaled to its container.
 #[function_component(Qr)]
 pub fn qr(props: &QrProps) -> Html {
-    let Ok(code) = QrCode::with_error_correction_level(props.text.as_bytes(), qrcode::EcLevel::M) else {
+    let Ok(code) = QrCode::with_error_correction_level(props.text.as_bytes(), qrcode::EcLevel::M)
+    else {
         return html! { <p>{ "The link is too long for a QR code." }</p> };
     };
     let width = code.width();

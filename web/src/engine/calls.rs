@@ -9,7 +9,7 @@ use sotto_shared::wire::relay::{ClientMsg, Payload, ServerMsg};
 use sotto_shared::wire::signal::{CallSignal, Media, Signal, SignalBody};
 use sotto_shared::{CallId, PeerId};
 
-use super::{now, rng, CallView, Engine, EndedView, MissedView};
+use super::{CallView, EndedView, Engine, MissedView, now, rng};
 use crate::browser::peer::PeerSession;
 use crate::browser::sound::{self, Tone};
 use crate::browser::{dom, media, storage};
@@ -27,7 +27,9 @@ impl Engine {
     pub(super) fn input(self: &Rc<Self>, input: Input) {
         let outputs = {
             let mut inner = self.inner.borrow_mut();
-            let Some(phone) = inner.phone.as_mut() else { return };
+            let Some(phone) = inner.phone.as_mut() else {
+                return;
+            };
             if let Err(e) = phone.handle_input(now(), input) {
                 web_sys::console::info_1(&format!("call machine ignored input: {e}").into());
             }
@@ -73,20 +75,35 @@ impl Engine {
         let call_id = signal.call_id;
         let (contact, identity) = {
             let inner = self.inner.borrow();
-            (inner.book.as_ref().and_then(|b| b.contact(&to.0).cloned()), inner.identity.clone())
+            (
+                inner.book.as_ref().and_then(|b| b.contact(&to.0).cloned()),
+                inner.identity.clone(),
+            )
         };
-        let (Some(contact), Some(identity)) = (contact, identity) else { return };
+        let (Some(contact), Some(identity)) = (contact, identity) else {
+            return;
+        };
         let Some(route) = contact.send.clone() else {
             return self.rtc_event(call_id, RtcEvent::SendFailed);
         };
-        let Some(relay) = self.relay_for(&route.relay) else { return };
-        let sealed = match Sealer::auth(&identity, contact.pk).seal(&Signal::new(SignalBody::Call(signal)).to_json(), &mut rng()) {
+        let Some(relay) = self.relay_for(&route.relay) else {
+            return;
+        };
+        let sealed = match Sealer::auth(&identity, contact.pk)
+            .seal(&Signal::new(SignalBody::Call(signal)).to_json(), &mut rng())
+        {
             Ok(s) => s,
             Err(_) => return self.rtc_event(call_id, RtcEvent::SendFailed),
         };
         let weak = Rc::downgrade(self);
         wasm_bindgen_futures::spawn_local(async move {
-            let result = relay.request(|id| ClientMsg::Send { id, snd_id: route.snd_id, payload: Payload(sealed) }).await;
+            let result = relay
+                .request(|id| ClientMsg::Send {
+                    id,
+                    snd_id: route.snd_id,
+                    payload: Payload(sealed),
+                })
+                .await;
             let failed = match result {
                 Ok(ServerMsg::Ok { .. }) => false,
                 Ok(ServerMsg::Error { message, .. }) => {
@@ -107,7 +124,12 @@ impl Engine {
 
     fn rtc(self: &Rc<Self>, call_id: CallId, action: RtcAction) {
         match action {
-            RtcAction::Prepare { role, media, secret, security_code } => {
+            RtcAction::Prepare {
+                role,
+                media,
+                secret,
+                security_code,
+            } => {
                 let (relay_only, servers) = {
                     let inner = self.inner.borrow();
                     (inner.view.relay_only, inner.ice_servers.clone())
@@ -122,7 +144,9 @@ impl Engine {
                 let Some(worker) = self.inner.borrow().worker.clone() else {
                     return self.media_failed(call_id, "the frame worker is not running");
                 };
-                let session = match PeerSession::new(worker, role, &secret, &servers, relay_only, wrong_key, events) {
+                let session = match PeerSession::new(
+                    worker, role, &secret, &servers, relay_only, wrong_key, events,
+                ) {
                     Ok(s) => s,
                     Err(e) => return self.media_failed(call_id, &e),
                 };
@@ -141,12 +165,14 @@ impl Engine {
                 self.start_stats();
                 self.capture_local(call_id, media);
             }
-            RtcAction::CreateOffer { ice_restart } => self.with_peer(move |engine, peer| async move {
-                match peer.create_offer(ice_restart).await {
-                    Ok(sdp) => engine.rtc_event(call_id, RtcEvent::LocalDescription { sdp }),
-                    Err(e) => engine.media_failed(call_id, &e),
-                }
-            }),
+            RtcAction::CreateOffer { ice_restart } => {
+                self.with_peer(move |engine, peer| async move {
+                    match peer.create_offer(ice_restart).await {
+                        Ok(sdp) => engine.rtc_event(call_id, RtcEvent::LocalDescription { sdp }),
+                        Err(e) => engine.media_failed(call_id, &e),
+                    }
+                })
+            }
             RtcAction::ApplyOffer { sdp } => self.with_peer(move |engine, peer| async move {
                 if let Err(e) = peer.apply_offer(&sdp).await {
                     return engine.media_failed(call_id, &e);
@@ -188,7 +214,9 @@ impl Engine {
         F: FnOnce(Rc<Self>, Rc<PeerSession>) -> Fut + 'static,
         Fut: Future<Output = ()> + 'static,
     {
-        let Some(peer) = self.inner.borrow().peer.clone() else { return };
+        let Some(peer) = self.inner.borrow().peer.clone() else {
+            return;
+        };
         wasm_bindgen_futures::spawn_local(f(Rc::clone(self), peer));
     }
 
@@ -205,7 +233,13 @@ impl Engine {
             let video = media_kind == Media::Video;
             match media::capture(true, video, None, None, Some("user")).await {
                 Ok(stream) => {
-                    let still_ours = this.inner.borrow().view.call.as_ref().is_some_and(|c| c.call_id == call_id.to_string());
+                    let still_ours = this
+                        .inner
+                        .borrow()
+                        .view
+                        .call
+                        .as_ref()
+                        .is_some_and(|c| c.call_id == call_id.to_string());
                     if !still_ours {
                         return media::stop(&stream);
                     }
@@ -232,16 +266,24 @@ impl Engine {
             let inner = self.inner.borrow();
             (inner.peer.clone(), inner.local.clone())
         };
-        let (Some(peer), Some(local)) = (peer, local) else { return };
-        let _ = peer.set_track(Stream::Mic, media::track(&local, "audio").as_ref()).await;
-        let _ = peer.set_track(Stream::Camera, media::track(&local, "video").as_ref()).await;
+        let (Some(peer), Some(local)) = (peer, local) else {
+            return;
+        };
+        let _ = peer
+            .set_track(Stream::Mic, media::track(&local, "audio").as_ref())
+            .await;
+        let _ = peer
+            .set_track(Stream::Camera, media::track(&local, "video").as_ref())
+            .await;
     }
 
     fn start_stats(self: &Rc<Self>) {
         let weak = Rc::downgrade(self);
         let interval = gloo_timers::callback::Interval::new(STATS_EVERY_MS, move || {
             let Some(engine) = weak.upgrade() else { return };
-            let Some(peer) = engine.inner.borrow().peer.clone() else { return };
+            let Some(peer) = engine.inner.borrow().peer.clone() else {
+                return;
+            };
             wasm_bindgen_futures::spawn_local(async move {
                 let stats = peer.stats().await;
                 engine.inner.borrow_mut().view.stats = stats;
@@ -256,7 +298,10 @@ impl Engine {
     fn ack_decided_invite(&self, call_id: CallId) {
         let held: Vec<_> = {
             let mut inner = self.inner.borrow_mut();
-            let (held, kept) = inner.unacked_invites.drain(..).partition(|(c, ..)| *c == call_id);
+            let (held, kept) = inner
+                .unacked_invites
+                .drain(..)
+                .partition(|(c, ..)| *c == call_id);
             inner.unacked_invites = kept;
             held
         };
@@ -266,7 +311,12 @@ impl Engine {
     }
 
     fn peer_name(&self, id: &PeerId) -> String {
-        self.inner.borrow().book.as_ref().and_then(|b| b.contact(&id.0)).map_or_else(|| id.0.clone(), |c| c.name.clone())
+        self.inner
+            .borrow()
+            .book
+            .as_ref()
+            .and_then(|b| b.contact(&id.0))
+            .map_or_else(|| id.0.clone(), |c| c.name.clone())
     }
 
     fn on_event(self: &Rc<Self>, event: Event) {
@@ -276,8 +326,15 @@ impl Engine {
                 match info.state {
                     CallState::RingingIncoming => {
                         sound::play(Tone::Ring);
-                        let what = if info.media == Media::Video { "video" } else { "audio" };
-                        dom::notify(&format!("{name} is calling"), &format!("Incoming {what} call"));
+                        let what = if info.media == Media::Video {
+                            "video"
+                        } else {
+                            "audio"
+                        };
+                        dom::notify(
+                            &format!("{name} is calling"),
+                            &format!("Incoming {what} call"),
+                        );
                     }
                     CallState::RingingOutgoing => sound::play(Tone::Ringback),
                     _ => sound::stop(),
@@ -288,12 +345,22 @@ impl Engine {
                 let mut inner = self.inner.borrow_mut();
                 if let CallState::Ended(reason) = info.state {
                     inner.view.call = None;
-                    inner.view.ended = Some(EndedView { peer_name: name, reason });
+                    inner.view.ended = Some(EndedView {
+                        peer_name: name,
+                        reason,
+                    });
                     return;
                 }
                 inner.view.ended = None;
-                let previous = inner.view.call.take().filter(|c| c.call_id == info.call_id.to_string());
-                let connected_at = previous.as_ref().and_then(|c| c.connected_at).or_else(|| (info.state == CallState::Connected).then(js_sys::Date::now));
+                let previous = inner
+                    .view
+                    .call
+                    .take()
+                    .filter(|c| c.call_id == info.call_id.to_string());
+                let connected_at = previous
+                    .as_ref()
+                    .and_then(|c| c.connected_at)
+                    .or_else(|| (info.state == CallState::Connected).then(js_sys::Date::now));
                 inner.view.call = Some(CallView {
                     call_id: info.call_id.to_string(),
                     peer_name: name,
@@ -303,16 +370,29 @@ impl Engine {
                     connected_at,
                     security_code: previous.as_ref().and_then(|c| c.security_code.clone()),
                     peer_audio: previous.as_ref().is_none_or(|c| c.peer_audio),
-                    peer_video: previous.as_ref().map_or(info.media == Media::Video, |c| c.peer_video),
+                    peer_video: previous
+                        .as_ref()
+                        .map_or(info.media == Media::Video, |c| c.peer_video),
                     mic_on: previous.as_ref().is_none_or(|c| c.mic_on),
-                    camera_on: previous.as_ref().map_or(info.media == Media::Video, |c| c.camera_on),
+                    camera_on: previous
+                        .as_ref()
+                        .map_or(info.media == Media::Video, |c| c.camera_on),
                     minimized: previous.as_ref().is_some_and(|c| c.minimized),
                 });
             }
-            Event::Missed { peer, media, busy, .. } => {
+            Event::Missed {
+                peer, media, busy, ..
+            } => {
                 let peer_name = self.peer_name(&peer);
-                dom::notify(&format!("Missed call from {peer_name}"), if busy { "You were in another call" } else { "" });
-                self.inner.borrow_mut().view.missed.push(MissedView { peer_name, media, busy });
+                dom::notify(
+                    &format!("Missed call from {peer_name}"),
+                    if busy { "You were in another call" } else { "" },
+                );
+                self.inner.borrow_mut().view.missed.push(MissedView {
+                    peer_name,
+                    media,
+                    busy,
+                });
             }
             Event::PeerMedia { audio, video, .. } => {
                 if let Some(call) = &mut self.inner.borrow_mut().view.call {
@@ -332,11 +412,22 @@ impl Engine {
             return self.set_notice("This browser cannot encrypt calls (it lacks RTCRtpScriptTransform). Use a current Chrome, Edge, Firefox or Safari.");
         }
         dom::ask_notification_permission();
-        let Some(contact) = self.inner.borrow().book.as_ref().and_then(|b| b.contact(contact_id).cloned()) else { return };
+        let Some(contact) = self
+            .inner
+            .borrow()
+            .book
+            .as_ref()
+            .and_then(|b| b.contact(contact_id).cloned())
+        else {
+            return;
+        };
         if contact.send.is_none() {
             return self.set_notice(format!("{} has not confirmed yet.", contact.name));
         }
-        let peer = Peer { id: PeerId(contact.id), identity: contact.pk };
+        let peer = Peer {
+            id: PeerId(contact.id),
+            identity: contact.pk,
+        };
         self.input(Input::Command(Command::Start { peer, media }));
     }
 
@@ -362,14 +453,20 @@ impl Engine {
             let Some(call) = &inner.view.call else { return };
             (call.mic_on, call.camera_on)
         };
-        self.input(Input::Command(Command::SetMedia { audio, video, screen: false }));
+        self.input(Input::Command(Command::SetMedia {
+            audio,
+            video,
+            screen: false,
+        }));
     }
 
     /// Mutes or unmutes the microphone.
     pub fn toggle_mic(self: &Rc<Self>) {
         {
             let mut inner = self.inner.borrow_mut();
-            let Some(call) = &mut inner.view.call else { return };
+            let Some(call) = &mut inner.view.call else {
+                return;
+            };
             call.mic_on = !call.mic_on;
             let on = call.mic_on;
             if let Some(track) = inner.local.as_ref().and_then(|l| media::track(l, "audio")) {
@@ -384,14 +481,23 @@ impl Engine {
     pub fn toggle_camera(self: &Rc<Self>) {
         let (on, facing) = {
             let mut inner = self.inner.borrow_mut();
-            let facing = if inner.facing_user { "user" } else { "environment" };
-            let Some(call) = &mut inner.view.call else { return };
+            let facing = if inner.facing_user {
+                "user"
+            } else {
+                "environment"
+            };
+            let Some(call) = &mut inner.view.call else {
+                return;
+            };
             call.camera_on = !call.camera_on;
             (call.camera_on, facing)
         };
         let this = Rc::clone(self);
         wasm_bindgen_futures::spawn_local(async move {
-            let source = on.then_some(Source { device: None, facing: Some(facing) });
+            let source = on.then_some(Source {
+                device: None,
+                facing: Some(facing),
+            });
             this.replace_source(Stream::Camera, source).await;
             this.announce_media();
         });
@@ -405,22 +511,42 @@ impl Engine {
             inner.facing_user
         };
         let facing = Some(if facing_user { "user" } else { "environment" });
-        self.spawn_replace(Stream::Camera, Source { device: None, facing });
+        self.spawn_replace(
+            Stream::Camera,
+            Source {
+                device: None,
+                facing,
+            },
+        );
     }
 
     /// Uses this camera.
     pub fn pick_camera(self: &Rc<Self>, device_id: String) {
-        self.spawn_replace(Stream::Camera, Source { device: Some(device_id), facing: None });
+        self.spawn_replace(
+            Stream::Camera,
+            Source {
+                device: Some(device_id),
+                facing: None,
+            },
+        );
     }
 
     /// Uses this microphone.
     pub fn pick_mic(self: &Rc<Self>, device_id: String) {
-        self.spawn_replace(Stream::Mic, Source { device: Some(device_id), facing: None });
+        self.spawn_replace(
+            Stream::Mic,
+            Source {
+                device: Some(device_id),
+                facing: None,
+            },
+        );
     }
 
     fn spawn_replace(self: &Rc<Self>, stream: Stream, source: Source) {
         let this = Rc::clone(self);
-        wasm_bindgen_futures::spawn_local(async move { this.replace_source(stream, Some(source)).await });
+        wasm_bindgen_futures::spawn_local(async move {
+            this.replace_source(stream, Some(source)).await
+        });
     }
 
     /// Replaces the microphone or camera track: stops the old one first (some devices cannot
@@ -431,8 +557,14 @@ impl Engine {
             let inner = self.inner.borrow();
             (inner.peer.clone(), inner.local.clone())
         };
-        let (Some(peer), Some(local)) = (peer, local) else { return };
-        let kind = if stream == Stream::Mic { "audio" } else { "video" };
+        let (Some(peer), Some(local)) = (peer, local) else {
+            return;
+        };
+        let kind = if stream == Stream::Mic {
+            "audio"
+        } else {
+            "video"
+        };
         if let Some(old) = media::track(&local, kind) {
             old.stop();
             local.remove_track(&old);
@@ -442,7 +574,11 @@ impl Engine {
             return;
         };
         let audio = stream == Stream::Mic;
-        let (mic, camera) = if audio { (source.device.as_deref(), None) } else { (None, source.device.as_deref()) };
+        let (mic, camera) = if audio {
+            (source.device.as_deref(), None)
+        } else {
+            (None, source.device.as_deref())
+        };
         match media::capture(audio, !audio, mic, camera, source.facing).await {
             Ok(captured) => {
                 if let Some(track) = media::track(&captured, kind) {

@@ -22,7 +22,7 @@ use crate::browser::peer::PeerSession;
 use crate::browser::relay::{RelayClient, Status};
 use crate::browser::worker::FrameWorker;
 use crate::browser::{dom, media, storage};
-use crate::model::{validate_name, Book};
+use crate::model::{Book, validate_name};
 
 type Rng = UnwrapErr<getrandom::SysRng>;
 
@@ -134,12 +134,18 @@ impl Engine {
 
     /// The peer's camera track (its sound plays separately).
     pub fn remote_camera(&self) -> Option<web_sys::MediaStreamTrack> {
-        self.inner.borrow().peer.as_ref().and_then(|p| p.camera_track())
+        self.inner
+            .borrow()
+            .peer
+            .as_ref()
+            .and_then(|p| p.camera_track())
     }
 
     /// Routes the peer's sound to a speaker.
     pub fn pick_speaker(&self, device_id: String) {
-        let Some(peer) = self.inner.borrow().peer.clone() else { return };
+        let Some(peer) = self.inner.borrow().peer.clone() else {
+            return;
+        };
         let this_audio: web_sys::HtmlMediaElement = peer.audio.clone().into();
         wasm_bindgen_futures::spawn_local(async move {
             if let Err(e) = media::set_speaker(&this_audio, &device_id).await {
@@ -191,7 +197,10 @@ impl Engine {
     /// Offers the profile as a file.
     pub fn export_profile(&self) {
         if let Some(book) = &self.inner.borrow().book {
-            dom::download(&format!("sotto-profile-{}.json", book.name), &book.to_json());
+            dom::download(
+                &format!("sotto-profile-{}.json", book.name),
+                &book.to_json(),
+            );
         }
     }
 
@@ -217,7 +226,14 @@ impl Engine {
     fn refresh_contacts(&self) {
         let mut inner = self.inner.borrow_mut();
         let contacts = inner.book.as_ref().map_or_else(Vec::new, |b| {
-            b.contacts.iter().map(|c| ContactView { id: c.id.clone(), name: c.name.clone(), ready: c.send.is_some() }).collect()
+            b.contacts
+                .iter()
+                .map(|c| ContactView {
+                    id: c.id.clone(),
+                    name: c.name.clone(),
+                    ready: c.send.is_some(),
+                })
+                .collect()
         });
         inner.view.contacts = contacts;
         drop(inner);
@@ -271,12 +287,20 @@ impl Engine {
                 }
             },
         );
-        let queues = self.inner.borrow().book.as_ref().map(Book::receive_queues).unwrap_or_default();
+        let queues = self
+            .inner
+            .borrow()
+            .book
+            .as_ref()
+            .map(Book::receive_queues)
+            .unwrap_or_default();
         self.inner.borrow_mut().relay = Some(relay.clone());
         for rcv_id in queues {
             let relay = relay.clone();
             wasm_bindgen_futures::spawn_local(async move {
-                let _ = relay.request(|id| ClientMsg::Subscribe { id, rcv_id }).await;
+                let _ = relay
+                    .request(|id| ClientMsg::Subscribe { id, rcv_id })
+                    .await;
             });
         }
     }
@@ -290,10 +314,14 @@ impl Engine {
     }
 
     fn fetch_ice_servers(self: &Rc<Self>) {
-        let Some(relay) = self.inner.borrow().relay.clone() else { return };
+        let Some(relay) = self.inner.borrow().relay.clone() else {
+            return;
+        };
         let weak = Rc::downgrade(self);
         wasm_bindgen_futures::spawn_local(async move {
-            if let Ok(ServerMsg::IceServers { servers, .. }) = relay.request(|id| ClientMsg::TurnCredentials { id }).await {
+            if let Ok(ServerMsg::IceServers { servers, .. }) =
+                relay.request(|id| ClientMsg::TurnCredentials { id }).await
+            {
                 if let Some(engine) = weak.upgrade() {
                     let mut inner = engine.inner.borrow_mut();
                     inner.view.has_turn = !servers.is_empty();
@@ -308,18 +336,31 @@ impl Engine {
         if origin.trim_end_matches('/') == dom::origin() {
             return self.inner.borrow().relay.clone();
         }
-        if let Some((_, r)) = self.inner.borrow().foreign.iter().find(|(o, _)| o == origin) {
+        if let Some((_, r)) = self
+            .inner
+            .borrow()
+            .foreign
+            .iter()
+            .find(|(o, _)| o == origin)
+        {
             return Some(r.clone());
         }
         let relay = RelayClient::connect(dom::ws_url(origin), |_| {}, |_| {});
-        self.inner.borrow_mut().foreign.push((origin.to_owned(), relay.clone()));
+        self.inner
+            .borrow_mut()
+            .foreign
+            .push((origin.to_owned(), relay.clone()));
         Some(relay)
     }
 
     fn ack(&self, rcv_id: RcvId, msg_id: MsgId) {
-        let Some(relay) = self.inner.borrow().relay.clone() else { return };
+        let Some(relay) = self.inner.borrow().relay.clone() else {
+            return;
+        };
         wasm_bindgen_futures::spawn_local(async move {
-            let _ = relay.request(|id| ClientMsg::Ack { id, rcv_id, msg_id }).await;
+            let _ = relay
+                .request(|id| ClientMsg::Ack { id, rcv_id, msg_id })
+                .await;
         });
     }
 

@@ -40,6 +40,10 @@ impl Counters {
     /// All drops.
     #[must_use]
     pub fn dropped(&self) -> u64 {
-        self.dropped_not_ours + self.dropped_unknown_key + self.dropped_replayed + self.dropped_forged + self.dropped_unencryptable
+        self.dropped_not_ours
+            + self.dropped_unknown_key
+            + self.dropped_replayed
+            + self.dropped_forged
+            + self.dropped_unencryptable
     }
 }

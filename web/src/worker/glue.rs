@@ -33,7 +33,10 @@ pub fn start() {
             let _ = scope.post_message(&message);
         }
     });
-    let _ = scope.set_interval_with_callback_and_timeout_and_arguments_0(report.as_ref().unchecked_ref(), REPORT_MS);
+    let _ = scope.set_interval_with_callback_and_timeout_and_arguments_0(
+        report.as_ref().unchecked_ref(),
+        REPORT_MS,
+    );
     report.forget(); // lives as long as the worker
 }
 
@@ -46,9 +49,14 @@ pub fn attach(transformer: RtcRtpScriptTransformer) {
     // Fail closed: with no usable key every frame is dropped, never passed through in clear.
     let crypto = options.and_then(|o| FrameCrypto::from_options(&o));
     if let Err(e) = &crypto {
-        web_sys::console::error_1(&format!("frame transform misconfigured, dropping all frames: {e}").into());
+        web_sys::console::error_1(
+            &format!("frame transform misconfigured, dropping all frames: {e}").into(),
+        );
     }
-    let state = Rc::new(RefCell::new((crypto.ok(), Vec::<u8>::with_capacity(64 * 1024))));
+    let state = Rc::new(RefCell::new((
+        crypto.ok(),
+        Vec::<u8>::with_capacity(64 * 1024),
+    )));
     let is_receiver = matches!(state.borrow().0, Some(FrameCrypto::Decrypt { .. }));
 
     let transform = Closure::<dyn FnMut(JsValue, TransformStreamDefaultController)>::new(
@@ -77,8 +85,15 @@ pub fn attach(transformer: RtcRtpScriptTransformer) {
     let transformer_obj = Object::new();
     let _ = Reflect::set(&transformer_obj, &"transform".into(), transform.as_ref());
     transform.forget(); // owned by the stream for the transformer's life
-    let Ok(stream) = TransformStream::new_with_transformer(&transformer_obj) else { return };
-    let piped = transformer.readable().pipe_through(&web_sys::ReadableWritablePair::new(&stream.readable(), &stream.writable()));
+    let Ok(stream) = TransformStream::new_with_transformer(&transformer_obj) else {
+        return;
+    };
+    let piped = transformer
+        .readable()
+        .pipe_through(&web_sys::ReadableWritablePair::new(
+            &stream.readable(),
+            &stream.writable(),
+        ));
     let _ = piped.pipe_to(&transformer.writable());
     if is_receiver {
         // Frames sent before our key existed are lost; ask for a fresh key frame (research §7.2).

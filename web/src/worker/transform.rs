@@ -3,7 +3,7 @@
 
 use serde::{Deserialize, Serialize};
 use sotto_shared::crypto::{
-    clear_prefix_len, FrameDecryptor, FrameEncryptor, MediaSecret, Role, Stream,
+    FrameDecryptor, FrameEncryptor, MediaSecret, Role, Stream, clear_prefix_len,
 };
 
 use super::Counters;
@@ -48,18 +48,32 @@ impl FrameCrypto {
     /// # Errors
     /// A message when the options are malformed (then the transform drops every frame).
     pub fn from_options(options: &TransformOptions) -> Result<Self, String> {
-        let stream = Stream::from_label(&options.stream).ok_or_else(|| format!("unknown stream {:?}", options.stream))?;
-        let prk: [u8; 32] = options.prk.as_slice().try_into().map_err(|_| "the media secret must be 32 bytes".to_owned())?;
+        let stream = Stream::from_label(&options.stream)
+            .ok_or_else(|| format!("unknown stream {:?}", options.stream))?;
+        let prk: [u8; 32] = options
+            .prk
+            .as_slice()
+            .try_into()
+            .map_err(|_| "the media secret must be 32 bytes".to_owned())?;
         let secret = MediaSecret::from_bytes(prk);
-        let role = if options.caller { Role::Caller } else { Role::Callee };
+        let role = if options.caller {
+            Role::Caller
+        } else {
+            Role::Callee
+        };
         Ok(match options.op {
             Operation::Encrypt => {
                 let key = secret.frame_key(role.sending(), stream);
-                Self::Encrypt { enc: FrameEncryptor::new(key, options.kid), stream }
+                Self::Encrypt {
+                    enc: FrameEncryptor::new(key, options.kid),
+                    stream,
+                }
             }
             Operation::Decrypt => {
                 let key = secret.frame_key(role.peer().sending(), stream);
-                Self::Decrypt { dec: FrameDecryptor::new(key, options.kid) }
+                Self::Decrypt {
+                    dec: FrameDecryptor::new(key, options.kid),
+                }
             }
         })
     }
@@ -103,7 +117,13 @@ mod tests {
     use super::*;
 
     fn options(op: Operation, caller: bool, prk: u8) -> TransformOptions {
-        TransformOptions { op, stream: "camera".into(), caller, prk: vec![prk; 32], kid: 0 }
+        TransformOptions {
+            op,
+            stream: "camera".into(),
+            caller,
+            prk: vec![prk; 32],
+            kid: 0,
+        }
     }
 
     #[test]
@@ -117,7 +137,10 @@ mod tests {
         assert_ne!(frame, original);
         assert!(recv.process(&mut frame, &mut counters));
         assert_eq!(frame, original);
-        assert_eq!((counters.encrypted, counters.decrypted, counters.dropped()), (1, 1, 0));
+        assert_eq!(
+            (counters.encrypted, counters.decrypted, counters.dropped()),
+            (1, 1, 0)
+        );
     }
 
     #[test]
@@ -125,7 +148,8 @@ mod tests {
         // A reflected frame (our own, sent back) must not decrypt: directions have distinct keys.
         let mut counters = Counters::default();
         let mut send = FrameCrypto::from_options(&options(Operation::Encrypt, true, 1)).unwrap();
-        let mut recv_own = FrameCrypto::from_options(&options(Operation::Decrypt, true, 1)).unwrap();
+        let mut recv_own =
+            FrameCrypto::from_options(&options(Operation::Decrypt, true, 1)).unwrap();
         let mut frame = vec![0x31; 100];
         send.process(&mut frame, &mut counters);
         assert!(!recv_own.process(&mut frame, &mut counters));
@@ -150,7 +174,10 @@ mod tests {
         let mut counters = Counters::default();
         let mut recv = FrameCrypto::from_options(&options(Operation::Decrypt, false, 1)).unwrap();
         assert!(recv.process(&mut Vec::new(), &mut counters));
-        assert_eq!((counters.empty, counters.decrypted, counters.dropped()), (1, 0, 0));
+        assert_eq!(
+            (counters.empty, counters.decrypted, counters.dropped()),
+            (1, 0, 0)
+        );
     }
 
     #[test]
@@ -168,6 +195,9 @@ mod tests {
         let mut counters = Counters::default();
         let mut recv = FrameCrypto::from_options(&options(Operation::Decrypt, false, 1)).unwrap();
         let mut frame = vec![0x10, 0x02, 0x00, 0x9d, 0x01, 0x2a];
-        assert!(!recv.process(&mut frame, &mut counters), "an unencrypted VP8 frame is never decoded");
+        assert!(
+            !recv.process(&mut frame, &mut counters),
+            "an unencrypted VP8 frame is never decoded"
+        );
     }
 }

@@ -9,13 +9,19 @@ fn rng() -> ChaCha20Rng {
 
 fn people() -> (IdentityKeyPair, IdentityKeyPair, IdentityKeyPair) {
     let mut r = rng();
-    (IdentityKeyPair::generate(&mut r), IdentityKeyPair::generate(&mut r), IdentityKeyPair::generate(&mut r))
+    (
+        IdentityKeyPair::generate(&mut r),
+        IdentityKeyPair::generate(&mut r),
+        IdentityKeyPair::generate(&mut r),
+    )
 }
 
 #[test]
 fn auth_mode_round_trips() {
     let (alice, bob, _) = people();
-    let sealed = Sealer::auth(&alice, bob.public()).seal(b"{\"v\":1}", &mut rng()).unwrap();
+    let sealed = Sealer::auth(&alice, bob.public())
+        .seal(b"{\"v\":1}", &mut rng())
+        .unwrap();
     let opened = Opener::auth(&bob, alice.public()).open(&sealed).unwrap();
     assert_eq!(&opened[..], b"{\"v\":1}");
 }
@@ -24,17 +30,33 @@ fn auth_mode_round_trips() {
 fn base_mode_round_trips() {
     let (alice, bob, _) = people();
     let _ = alice;
-    let sealed = Sealer::base(bob.public()).seal(b"hello", &mut rng()).unwrap();
+    let sealed = Sealer::base(bob.public())
+        .seal(b"hello", &mut rng())
+        .unwrap();
     assert_eq!(&Opener::base(&bob).open(&sealed).unwrap()[..], b"hello");
 }
 
 #[test]
 fn pads_to_buckets() {
     let (alice, bob, _) = people();
-    for (len, bucket) in [(0, 1024), (1020, 1024), (1021, 2048), (20_000, 32768), (MAX_SIGNAL_BYTES, 32768)] {
-        let sealed = Sealer::auth(&alice, bob.public()).seal(&vec![b'x'; len], &mut rng()).unwrap();
+    for (len, bucket) in [
+        (0, 1024),
+        (1020, 1024),
+        (1021, 2048),
+        (20_000, 32768),
+        (MAX_SIGNAL_BYTES, 32768),
+    ] {
+        let sealed = Sealer::auth(&alice, bob.public())
+            .seal(&vec![b'x'; len], &mut rng())
+            .unwrap();
         assert_eq!(sealed.len(), 2 + 32 + bucket + 16, "{len} bytes");
-        assert_eq!(Opener::auth(&bob, alice.public()).open(&sealed).unwrap().len(), len);
+        assert_eq!(
+            Opener::auth(&bob, alice.public())
+                .open(&sealed)
+                .unwrap()
+                .len(),
+            len
+        );
     }
     assert_eq!(
         Sealer::auth(&alice, bob.public()).seal(&vec![0; MAX_SIGNAL_BYTES + 1], &mut rng()),
@@ -45,30 +67,47 @@ fn pads_to_buckets() {
 #[test]
 fn rejects_a_forged_sender() {
     let (alice, bob, mallory) = people();
-    let sealed = Sealer::auth(&mallory, bob.public()).seal(b"hi", &mut rng()).unwrap();
-    assert_eq!(Opener::auth(&bob, alice.public()).open(&sealed), Err(OpenError));
+    let sealed = Sealer::auth(&mallory, bob.public())
+        .seal(b"hi", &mut rng())
+        .unwrap();
+    assert_eq!(
+        Opener::auth(&bob, alice.public()).open(&sealed),
+        Err(OpenError)
+    );
 }
 
 #[test]
 fn rejects_the_wrong_recipient() {
     let (alice, bob, mallory) = people();
-    let sealed = Sealer::auth(&alice, bob.public()).seal(b"hi", &mut rng()).unwrap();
-    assert_eq!(Opener::auth(&mallory, alice.public()).open(&sealed), Err(OpenError));
+    let sealed = Sealer::auth(&alice, bob.public())
+        .seal(b"hi", &mut rng())
+        .unwrap();
+    assert_eq!(
+        Opener::auth(&mallory, alice.public()).open(&sealed),
+        Err(OpenError)
+    );
 }
 
 #[test]
 fn rejects_mode_confusion() {
     let (alice, bob, _) = people();
     let base = Sealer::base(bob.public()).seal(b"hi", &mut rng()).unwrap();
-    assert_eq!(Opener::auth(&bob, alice.public()).open(&base), Err(OpenError));
-    let auth = Sealer::auth(&alice, bob.public()).seal(b"hi", &mut rng()).unwrap();
+    assert_eq!(
+        Opener::auth(&bob, alice.public()).open(&base),
+        Err(OpenError)
+    );
+    let auth = Sealer::auth(&alice, bob.public())
+        .seal(b"hi", &mut rng())
+        .unwrap();
     assert_eq!(Opener::base(&bob).open(&auth), Err(OpenError));
 }
 
 #[test]
 fn rejects_every_single_bit_flip() {
     let (alice, bob, _) = people();
-    let sealed = Sealer::auth(&alice, bob.public()).seal(b"{\"v\":1}", &mut rng()).unwrap();
+    let sealed = Sealer::auth(&alice, bob.public())
+        .seal(b"{\"v\":1}", &mut rng())
+        .unwrap();
     let opener = Opener::auth(&bob, alice.public());
     // Header, encapsulated key, ciphertext and tag (sampled through the padding).
     for i in (0..sealed.len()).filter(|i| *i < 64 || i % 97 == 0 || *i >= sealed.len() - 20) {
@@ -81,7 +120,9 @@ fn rejects_every_single_bit_flip() {
 #[test]
 fn rejects_truncation_and_extension() {
     let (alice, bob, _) = people();
-    let sealed = Sealer::auth(&alice, bob.public()).seal(b"hi", &mut rng()).unwrap();
+    let sealed = Sealer::auth(&alice, bob.public())
+        .seal(b"hi", &mut rng())
+        .unwrap();
     let opener = Opener::auth(&bob, alice.public());
     for len in [0, 1, 2, 33, 34, 49, 50, sealed.len() - 1] {
         assert_eq!(opener.open(&sealed[..len]), Err(OpenError), "{len}");
@@ -103,8 +144,16 @@ fn unpad_accepts_only_the_canonical_form() {
     assert_eq!(unpad(lying), Err(OpenError), "length past the bucket");
     let mut oversized = Zeroizing::new(vec![0; 2048]);
     oversized[3] = 3;
-    assert_eq!(unpad(oversized), Err(OpenError), "a bigger bucket than needed");
-    assert_eq!(unpad(Zeroizing::new(vec![0; 1000])), Err(OpenError), "not a bucket size");
+    assert_eq!(
+        unpad(oversized),
+        Err(OpenError),
+        "a bigger bucket than needed"
+    );
+    assert_eq!(
+        unpad(Zeroizing::new(vec![0; 1000])),
+        Err(OpenError),
+        "not a bucket size"
+    );
 }
 
 #[test]

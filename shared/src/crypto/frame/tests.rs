@@ -5,7 +5,10 @@ fn key(n: u8) -> FrameKey {
 }
 
 fn pair() -> (FrameEncryptor, FrameDecryptor) {
-    (FrameEncryptor::new(key(1), 0), FrameDecryptor::new(key(1), 0))
+    (
+        FrameEncryptor::new(key(1), 0),
+        FrameDecryptor::new(key(1), 0),
+    )
 }
 
 fn vp8_delta() -> Vec<u8> {
@@ -18,7 +21,8 @@ fn sealed() -> (Vec<u8>, Vec<u8>, FrameDecryptor) {
     let (mut enc, dec) = pair();
     let plain = vp8_delta();
     let mut frame = plain.clone();
-    enc.encrypt(clear_prefix_len(MediaKind::Video, &frame), &mut frame).unwrap();
+    enc.encrypt(clear_prefix_len(MediaKind::Video, &frame), &mut frame)
+        .unwrap();
     (plain, frame, dec)
 }
 
@@ -27,7 +31,11 @@ fn round_trips_and_keeps_the_clear_prefix() {
     let (plain, frame, mut dec) = sealed();
     assert_eq!(&frame[..3], &plain[..3], "VP8 delta header stays readable");
     assert_ne!(&frame[3..plain.len()], &plain[3..], "the rest is encrypted");
-    assert_eq!(frame.len(), plain.len() + TAG_LEN + 1 + 2, "1-byte SFrame header for kid 0, ctr 0");
+    assert_eq!(
+        frame.len(),
+        plain.len() + TAG_LEN + 1 + 2,
+        "1-byte SFrame header for kid 0, ctr 0"
+    );
     let mut opened = frame;
     dec.decrypt(&mut opened).unwrap();
     assert_eq!(opened, plain);
@@ -49,7 +57,10 @@ fn drops_tampered_frames_anywhere() {
         let mut tampered = frame.clone();
         tampered[i] ^= 0x01;
         let mut dec = pair().1;
-        assert!(dec.decrypt(&mut tampered).is_err(), "byte {i} flipped but accepted");
+        assert!(
+            dec.decrypt(&mut tampered).is_err(),
+            "byte {i} flipped but accepted"
+        );
     }
 }
 
@@ -59,7 +70,10 @@ fn drops_truncated_frames() {
     for len in 1..frame.len() {
         let mut dec = pair().1;
         let mut cut = frame[..len].to_vec();
-        assert!(dec.decrypt(&mut cut).is_err(), "truncated to {len} but accepted");
+        assert!(
+            dec.decrypt(&mut cut).is_err(),
+            "truncated to {len} but accepted"
+        );
         let mut tail = frame[frame.len() - len..].to_vec();
         assert!(dec.decrypt(&mut tail).is_err(), "suffix of {len} accepted");
     }
@@ -99,7 +113,10 @@ fn drops_foreign_trailers() {
         let mut frame = vec![0x9d; 64];
         frame.push(last);
         let result = dec.decrypt(&mut frame);
-        assert!(matches!(result, Err(FrameDrop::NotOurs | FrameDrop::Forged)), "{last:#x}: {result:?}");
+        assert!(
+            matches!(result, Err(FrameDrop::NotOurs | FrameDrop::Forged)),
+            "{last:#x}: {result:?}"
+        );
     }
     // A v1 mark with an impossible header length.
     assert_eq!(dec.decrypt(&mut vec![0xcf]), Err(FrameDrop::NotOurs));
@@ -133,15 +150,30 @@ fn refuses_to_wrap_the_counter() {
     let mut frame = vp8_delta();
     enc.encrypt(3, &mut frame).unwrap();
     let mut next = vp8_delta();
-    assert_eq!(enc.encrypt(3, &mut next), Err(EncryptError::CounterExhausted));
-    assert_eq!(next, vp8_delta(), "a refused frame is left untouched, never sent in clear");
+    assert_eq!(
+        enc.encrypt(3, &mut next),
+        Err(EncryptError::CounterExhausted)
+    );
+    assert_eq!(
+        next,
+        vp8_delta(),
+        "a refused frame is left untouched, never sent in clear"
+    );
 }
 
 #[test]
 fn clear_prefix_follows_the_codec() {
-    assert_eq!(clear_prefix_len(MediaKind::Video, &[0x10; 50]), 10, "VP8 key frame: P bit clear");
+    assert_eq!(
+        clear_prefix_len(MediaKind::Video, &[0x10; 50]),
+        10,
+        "VP8 key frame: P bit clear"
+    );
     assert_eq!(clear_prefix_len(MediaKind::Video, &[0x11; 50]), 3);
-    assert_eq!(clear_prefix_len(MediaKind::Video, &[0x10; 4]), 4, "never past the end");
+    assert_eq!(
+        clear_prefix_len(MediaKind::Video, &[0x10; 4]),
+        4,
+        "never past the end"
+    );
     assert_eq!(clear_prefix_len(MediaKind::Audio, &[0xfc; 80]), 1);
     assert_eq!(clear_prefix_len(MediaKind::Audio, &[]), 0);
 }
