@@ -11,8 +11,8 @@ use sotto_shared::wire::relay::{
     ClientMsg, ErrorCode, IceServer, MsgId, Payload, RcvId, ServerMsg, SndId,
 };
 use sotto_shared::wire::signal::{
-    CallMsg, CallSignal, ContactAccepted, ContactRequest, EndReason, IceCandidate, Media, SdpRole,
-    Signal, SignalBody,
+    CallMsg, CallSignal, ContactAccepted, ContactIntro, ContactRequest, EndReason, IceCandidate,
+    Media, SdpRole, Signal, SignalBody,
 };
 
 fn rcv() -> RcvId {
@@ -162,10 +162,21 @@ fn contact_signals() {
         "signal_contact_request",
         &Signal::new(SignalBody::ContactRequest(ContactRequest {
             pk: pk(),
+            proof: Payload(vec![1, 2, 3]),
+        })),
+    );
+    pin(
+        "contact_intro",
+        &ContactIntro {
+            invite: snd(),
             relay: "https://sotto.example".into(),
             snd_id: snd(),
             name: "Bob".into(),
-        })),
+        },
+    );
+    pin(
+        "signal_stamped",
+        &Signal::stamped(SignalBody::ContactRemoved, 1_700_000_000_000, 42),
     );
     pin(
         "signal_contact_accepted",
@@ -314,12 +325,12 @@ fn invitation_and_link() {
 
 #[test]
 fn unknown_signal_versions_are_named() {
-    let json = br#"{"v":2,"type":"contact_removed"}"#;
+    let json = br#"{"v":1,"type":"contact_removed"}"#;
     assert_eq!(
         Signal::from_json(json).unwrap_err().to_string(),
-        "signal version 2 is not supported (this build speaks v1)"
+        "signal version 1 is not supported (this build speaks v2)"
     );
-    let ok = br#"{"v":1,"type":"contact_removed"}"#;
+    let ok = br#"{"v":2,"ts":0,"ctr":0,"type":"contact_removed"}"#;
     assert_eq!(
         Signal::from_json(ok).unwrap(),
         Signal::new(SignalBody::ContactRemoved)

@@ -1,34 +1,53 @@
 //! What travels inside a sealed envelope (DESIGN §2–3): contact handshakes and call signals.
 //!
 //! The JSON carries a version `v`; a receiver rejects versions it does not know with a clear
-//! error instead of guessing. Every call message carries the `call_id` and a per-call,
-//! per-sender `seq` (0, 1, 2, …) so the receiver can drop duplicates and restore order.
+//! error instead of guessing. Every signal carries the sender's wall-clock `ts` and a
+//! per-contact counter `ctr` (v2, after the replay review): the receiver keeps a replay window
+//! per contact, so a relay that re-delivers an old sealed message gets it dropped. Every call
+//! message also carries the `call_id` and a per-call, per-sender `seq` (0, 1, 2, …) so the
+//! receiver can restore order within a call.
 
 use serde::{Deserialize, Serialize};
 
 use crate::crypto::PublicKey;
 use crate::ids::CallId;
-use crate::wire::relay::SndId;
+use crate::wire::relay::{Payload, SndId};
 
-/// The only signal version this build speaks.
-pub const SIGNAL_VERSION: u8 = 1;
+/// The only signal version this build speaks (2: `ts` and `ctr` added; contact requests carry
+/// a proof of the key they name).
+pub const SIGNAL_VERSION: u8 = 2;
 
 /// The plaintext of one envelope.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Signal {
     /// Always [`SIGNAL_VERSION`] when produced by this build.
     pub v: u8,
+    /// The sender's wall clock when it sealed the message, in milliseconds since the Unix
+    /// epoch. Only a coarse freshness bound: clocks are not trusted to agree.
+    pub ts: u64,
+    /// The sender's counter for this contact (from 1; 0 on an invitation queue, where the
+    /// invitation's one-time use is the replay protection).
+    pub ctr: u64,
     /// The message itself.
     #[serde(flatten)]
     pub body: SignalBody,
 }
 
 impl Signal {
-    /// Wraps a body in the current version.
+    /// Wraps a body in the current version with `ts` and `ctr` zero, for tests and snapshots;
+    /// the client core stamps real signals with [`Signal::stamped`].
     #[must_use]
     pub fn new(body: SignalBody) -> Self {
+        Self::stamped(body, 0, 0)
+    }
+
+    /// Wraps a body with the sender's clock and counter.
+    #[must_use]
+    pub fn stamped(body: SignalBody, ts: u64, ctr: u64) -> Self {
         Self {
             v: SIGNAL_VERSION,
+            ts,
+            ctr,
             body,
         }
     }
@@ -62,7 +81,7 @@ impl Signal {
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum DecodeError {
     /// The peer runs a newer (or older) protocol.
-    #[error("signal version {0} is not supported (this build speaks v1)")]
+    #[error("signal version {0} is not supported (this build speaks v2)")]
     Version(u8),
     /// Valid envelope, invalid JSON: a peer bug.
     #[error("malformed signal: {0}")]
@@ -83,11 +102,24 @@ pub enum SignalBody {
     Call(CallSignal),
 }
 
-/// Bob → Alice, on her one-time invitation queue.
+/// Bob → Alice, on her one-time invitation queue, sealed in HPKE base mode to the key in
+/// her link. Base mode says nothing about the sender, so the request carries `proof`: an
+/// auth-mode envelope from `pk` to Alice holding the [`ContactIntro`]. Only the holder of
+/// `pk`'s secret can make it, so nobody can claim someone else's key (DESIGN §2 trust rules).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ContactRequest {
-    /// Bob's identity key; from now on Alice seals to it and expects auth mode from it.
+    /// Bob's identity key, as claimed; `proof` must open as auth mode from it.
     pub pk: PublicKey,
+    /// Auth-mode envelope (Bob → Alice) of the [`ContactIntro`] JSON.
+    pub proof: Payload,
+}
+
+/// What Bob proves by sealing it in auth mode: where Alice reaches him, his name, and which
+/// invitation he answers (so a request cannot be replayed onto another invitation).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ContactIntro {
+    /// The invitation queue this request was sent to.
+    pub invite: SndId,
     /// Origin of the shim that holds `snd_id`, e.g. `https://sotto.example`.
     pub relay: String,
     /// Where Alice sends to Bob.
