@@ -2,7 +2,9 @@
 //!
 //! - `setup`: install what is missing (pinned versions; see `setup.rs`)
 //! - `run`:   set up, build the web app, start the shim, print the URL
-//! - `test`:  set up, build, run every test (unit, scenario, vectors, shim, fuzz smoke, browsers)
+//! - `test`:  `lint`, then set up, build and run every test (unit, scenario, vectors, shim,
+//!   fuzz smoke, browsers)
+//! - `lint`:  `cargo fmt --check` and `cargo clippy -D warnings` (native and wasm32), as `test` does
 //! - `bench [crypto|relay]`: benchmarks, printed as ratios against a baseline of the same run
 //! - `fuzz [seconds]`: every fuzz target for a bounded time
 
@@ -24,12 +26,13 @@ fn main() -> ExitCode {
         "setup" => setup::all(setup::Need::Everything),
         "run" => run(rest),
         "test" => test::all(rest),
+        "lint" => test::checks(),
         "bench" => bench::run(rest),
         "fuzz" => fuzz::run(rest),
         "build-web" => setup::all(setup::Need::WebBuild).and_then(|()| web::build()),
         _ => {
             eprintln!(
-                "usage: cargo xtask <setup|run|test|bench [crypto|relay]|fuzz [seconds]|build-web>"
+                "usage: cargo xtask <setup|run|test|lint|bench [crypto|relay]|fuzz [seconds]|build-web>"
             );
             return ExitCode::from(2);
         }

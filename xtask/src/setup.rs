@@ -8,11 +8,18 @@ const TRUNK: &str = "0.21.14";
 /// Debian's binaryen (v108) fails on current wasm ("invalid code after misc prefix").
 const BINARYEN: &str = "132.0.0";
 const CARGO_FUZZ: &str = "0.13.1";
+/// Browsers and TURN for the browser tests, from Debian 12 (bookworm).
 const DEBIAN_PACKAGES: [&str; 3] = ["chromium", "chromium-driver", "coturn"];
+/// npm installs the pinned wasm-opt; Debian 12 has Node.js 18 and npm 9, which run it.
+const DEBIAN_NODE: [&str; 2] = ["nodejs", "npm"];
+/// `cargo xtask test` checks formatting and lints before anything else.
+const RUSTUP_COMPONENTS: [&str; 2] = ["rustfmt", "clippy"];
 
 /// What a command needs installed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Need {
+    /// Formatting and lints: rustfmt, clippy and the wasm target (what `test` needs first).
+    Checks,
     /// Building the web app: wasm target, trunk, wasm-bindgen, wasm-opt.
     WebBuild,
     /// Also browsers, TURN and the fuzzer, for `test`.
@@ -20,7 +27,11 @@ pub(crate) enum Need {
 }
 
 pub(crate) fn all(need: Need) -> Result<(), String> {
+    rustup_components()?;
     wasm_target()?;
+    if need == Need::Checks {
+        return Ok(());
+    }
     trunk()?;
     wasm_bindgen()?;
     binaryen()?;
@@ -29,6 +40,21 @@ pub(crate) fn all(need: Need) -> Result<(), String> {
         cargo_fuzz()?;
     }
     Ok(())
+}
+
+fn rustup_components() -> Result<(), String> {
+    let installed = sh::output("rustup", &["component", "list", "--installed"]).unwrap_or_default();
+    // Lines read e.g. `rustfmt-x86_64-unknown-linux-gnu`.
+    let missing: Vec<&str> = RUSTUP_COMPONENTS
+        .into_iter()
+        .filter(|c| !installed.lines().any(|l| l.starts_with(&format!("{c}-"))))
+        .collect();
+    if missing.is_empty() {
+        return Ok(());
+    }
+    let mut args = vec!["component", "add"];
+    args.extend(missing);
+    sh::run("rustup", &args)
 }
 
 fn wasm_target() -> Result<(), String> {
@@ -75,6 +101,9 @@ fn binaryen() -> Result<(), String> {
     {
         return Ok(());
     }
+    if sh::output("npm", &["--version"]).is_none() {
+        apt_install(&DEBIAN_NODE)?;
+    }
     let dir = sh::tools_dir();
     std::fs::create_dir_all(&dir).map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
     sh::run_cmd(&mut sh::command(
@@ -101,8 +130,14 @@ fn cargo_fuzz() -> Result<(), String> {
 }
 
 fn debian_packages() -> Result<(), String> {
-    let missing: Vec<&str> = DEBIAN_PACKAGES
-        .into_iter()
+    apt_install(&DEBIAN_PACKAGES)
+}
+
+/// Installs the Debian packages not yet installed, with `sudo` unless already root.
+fn apt_install(packages: &[&str]) -> Result<(), String> {
+    let missing: Vec<&str> = packages
+        .iter()
+        .copied()
         .filter(|p| {
             !sh::output("dpkg-query", &["-W", "-f=${Status}", p])
                 .is_some_and(|s| s.contains("install ok installed"))
@@ -111,19 +146,33 @@ fn debian_packages() -> Result<(), String> {
     if missing.is_empty() {
         return Ok(());
     }
+    if sh::output("apt-get", &["--version"]).is_none() {
+        return Err(format!(
+            "{} missing and there is no apt-get: install them yourself (see README.md)",
+            missing.join(", ")
+        ));
+    }
+    // `sudo` drops the environment, so the frontend is set by `env` on the far side of it.
+    let mut apt: Vec<&str> = vec!["env", "DEBIAN_FRONTEND=noninteractive", "apt-get"];
     let is_root = sh::output("id", &["-u"]).is_some_and(|u| u.trim() == "0");
-    let (program, prefix): (&str, &[&str]) = if is_root {
-        ("apt-get", &[])
-    } else {
-        ("sudo", &["apt-get"])
-    };
+    if !is_root {
+        if sh::output("sudo", &["--version"]).is_none() {
+            return Err(format!(
+                "{} missing: installing them needs root or sudo (apt-get install {})",
+                missing.join(", "),
+                missing.join(" ")
+            ));
+        }
+        apt.insert(0, "sudo");
+    }
+    let (program, prefix) = apt.split_first().expect("a program");
     let mut update: Vec<&str> = prefix.to_vec();
     update.extend(["update", "-q"]);
     sh::run(program, &update)?;
     let mut install: Vec<&str> = prefix.to_vec();
     install.extend(["install", "-y", "-q", "--no-install-recommends"]);
     install.extend(&missing);
-    sh::run_cmd(sh::command(program, &install).env("DEBIAN_FRONTEND", "noninteractive"))
+    sh::run(program, &install)
 }
 
 /// A package's version in Cargo.lock.

@@ -3,6 +3,9 @@
 use crate::sh;
 
 pub(crate) fn all(_args: &[String]) -> Result<(), String> {
+    // Formatting and lints first: they need only rustup's components and take a minute, while
+    // the rest of the set-up (trunk, browsers) can take ten on a fresh machine.
+    checks()?;
     crate::setup::all(crate::setup::Need::Everything)?;
     // The shared crate must build for the browser as well as natively.
     sh::run(
@@ -42,4 +45,57 @@ pub(crate) fn all(_args: &[String]) -> Result<(), String> {
         sh::root().join("target/screenshots").display()
     );
     Ok(())
+}
+
+/// `cargo fmt --check` and `cargo clippy -D warnings`, natively and for the browser.
+pub(crate) fn checks() -> Result<(), String> {
+    crate::setup::all(crate::setup::Need::Checks)?;
+    let fmt = "formatting differs (the diff is above): run `cargo fmt --all` and \
+               `cargo fmt --manifest-path shared/fuzz/Cargo.toml`, then commit";
+    step(&["fmt", "--all", "--check"], fmt)?;
+    // The fuzz crate is its own workspace, outside `--all`.
+    step(
+        &[
+            "fmt",
+            "--check",
+            "--manifest-path",
+            "shared/fuzz/Cargo.toml",
+        ],
+        fmt,
+    )?;
+    let lints = "clippy found warnings (above); fix them, or `#[expect(clippy::…, reason = \"…\")]` \
+                 where the lint is wrong";
+    // `--workspace`, not the default members: the web crate's native part and the browser
+    // tests' crate are linted too. The web crate's browser code is cfg(wasm32), hence the
+    // second run; `--all-targets` there also lints its unit tests as built for wasm32.
+    step(
+        &[
+            "clippy",
+            "--workspace",
+            "--all-targets",
+            "--",
+            "-D",
+            "warnings",
+        ],
+        lints,
+    )?;
+    step(
+        &[
+            "clippy",
+            "-p",
+            "sotto-web",
+            "--target",
+            "wasm32-unknown-unknown",
+            "--all-targets",
+            "--",
+            "-D",
+            "warnings",
+        ],
+        lints,
+    )
+}
+
+/// Runs one cargo check; on failure, says what to do about it.
+fn step(args: &[&str], hint: &str) -> Result<(), String> {
+    sh::run("cargo", args).map_err(|e| format!("{e}\n{hint}"))
 }
