@@ -44,17 +44,30 @@
 //! ## Key labels
 //!
 //! ```text
+//! dh_commit = SHA-256("sotto/v1/dh-commit" ‖ call_id ‖ caller dh_pk)      (in the invitation)
 //! prk  = HKDF-SHA256-Extract(salt = SHA-256(call_id ‖ caller dh_pk ‖ callee dh_pk), ikm = X25519)
 //! key  = HKDF-Expand(prk, "sotto/v1/key "  ‖ direction ‖ " " ‖ stream, 32)
 //! salt = HKDF-Expand(prk, "sotto/v1/salt " ‖ direction ‖ " " ‖ stream, 12)
 //! direction ∈ {caller, callee} (the sender's role); stream ∈ {mic, camera, screen_audio, screen_video}
 //! ```
 //!
+//! The key schedule runs in this order (ZRTP's hash commitment, RFC 6189 §4.4.1.1):
+//! 1. the invitation carries only `dh_commit`, never the caller's `dh_pk`;
+//! 2. the callee, after the user accepts, sends its own `dh_pk` in the offer; the caller derives
+//!    `prk` on receiving it;
+//! 3. the caller reveals its `dh_pk` in the answer; the callee derives `prk` only if
+//!    `dh_commit` matches (and the X25519 result is contributory), otherwise it ends the call as
+//!    `invalid`, and it hands the keys to its frame transforms before it applies the answer.
+//!
+//! See [`crypto::DhCommit`] and [`call::RtcAction::SetKeys`].
+//!
 //! ## Security code
 //!
 //! `HKDF-Expand(prk, "sotto/v1/sas" ‖ min(id_a, id_b) ‖ max(id_a, id_b), 5)` over the two raw
 //! 32-byte identity keys, shown as three 13-bit groups of four digits (`"0421 7730 1234"`):
-//! see [`crypto::SecurityCode`].
+//! see [`crypto::SecurityCode`]. Because each side's key was fixed before it saw the other's
+//! (the caller's by the commitment, the callee's in the offer), someone in the middle of the
+//! contact cannot try keys until the codes match: he gets one guess per call, a 1 in 2³⁹ chance.
 //!
 //! ## Vectors
 //!

@@ -21,8 +21,11 @@ fn video_call_connects_and_hangs_up() {
 
     w.accept("bob", Media::Video);
     assert!(
-        matches!(w.ep("bob").rtc.actions[0], RtcAction::Prepare { .. }),
-        "keys before any SDP"
+        matches!(
+            w.ep("bob").rtc.actions[..],
+            [RtcAction::Prepare { .. }, RtcAction::CreateOffer { .. }]
+        ),
+        "transforms before any SDP; keys only once the answer reveals the caller's key"
     );
     w.run_until(Duration::secs(5), |w| {
         w.state("alice") == Some(CallState::Connected)

@@ -1,9 +1,10 @@
 //! Alice and Bob call each other at the same moment: exactly one call survives, the same one on
-//! both sides, and it connects without anyone pressing "accept".
+//! both sides, and it connects without anyone pressing "accept"; a replaced call that already
+//! had a peer connection closes it.
 mod common;
 use common::{RelayPolicy, World};
 use sotto_shared::Duration;
-use sotto_shared::call::{CallState, Event};
+use sotto_shared::call::{CallState, Event, RtcAction};
 use sotto_shared::wire::signal::Media;
 
 #[test]
@@ -42,4 +43,50 @@ fn simultaneous_calls_resolve_to_one() {
         assert!(new < old, "the smaller call id survives");
         assert!(w.ep("alice").errors.is_empty() && w.ep("bob").errors.is_empty());
     }
+}
+
+#[test]
+fn a_replaced_call_that_was_negotiating_is_closed() {
+    // Alice's call is past the offer (her peer connection exists) when Bob, who reloaded and
+    // lost it, calls her again with a smaller call id: Alice's call is replaced, and its peer
+    // connection must be closed, not left holding her microphone and camera.
+    let mut w = World::new(3100, &["alice", "bob"]);
+    w.ring("alice", "bob", Media::Video);
+    w.accept("bob", Media::Video);
+    w.run_until(Duration::secs(5), |w| {
+        w.state("alice") == Some(CallState::Connecting)
+    });
+    let old = w.ep("alice").phone.call().unwrap().call_id;
+    assert!(w.ep("alice").rtc.prepared.is_some());
+
+    w.reload("bob", 4);
+    w.call("bob", "alice", Media::Video);
+    let new = w.ep("bob").phone.call().unwrap().call_id;
+    assert!(
+        new < old,
+        "the scenario needs Bob's new call to win the glare rule"
+    );
+    w.run_until(Duration::secs(10), |w| {
+        w.state("alice") == Some(CallState::Connected)
+            && w.state("bob") == Some(CallState::Connected)
+    });
+
+    let log = &w.ep("alice").rtc_log;
+    let closed = log
+        .iter()
+        .position(|(id, a)| *id == old && matches!(a, RtcAction::Close))
+        .expect("the replaced call's peer connection is closed");
+    let prepared = log
+        .iter()
+        .position(|(id, a)| *id == new && matches!(a, RtcAction::Prepare { .. }))
+        .unwrap();
+    assert!(closed < prepared, "closed before the new one is built");
+    assert!(
+        w.ep("alice")
+            .events
+            .iter()
+            .any(|(_, e)| *e == Event::Replaced { old, new })
+    );
+    assert_eq!(w.ep("alice").phone.call().unwrap().call_id, new);
+    w.assert_connected_pair("alice", "bob");
 }

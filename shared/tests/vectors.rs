@@ -13,8 +13,8 @@ use serde::{Deserialize, Serialize};
 use sha2::{Digest as _, Sha256};
 use sotto_shared::CallId;
 use sotto_shared::crypto::{
-    Direction, FrameDecryptor, FrameEncryptor, FrameKey, MAX_HEADER_LEN, MediaKind, MediaSecret,
-    PublicKey, SframeHeader, Stream, clear_prefix_len,
+    DhCommit, Direction, FrameDecryptor, FrameEncryptor, FrameKey, MAX_HEADER_LEN, MediaKind,
+    MediaSecret, PublicKey, SframeHeader, Stream, clear_prefix_len,
 };
 
 fn vectors_dir() -> PathBuf {
@@ -274,6 +274,19 @@ fn published_prk_follows_the_written_derivation() {
         .finalize();
     let (prk, _) = Hkdf::<Sha256>::extract(Some(&salt), &hex::decode(&v.x25519_shared).unwrap());
     assert_eq!(hex::encode(prk), v.prk);
+}
+
+#[test]
+fn dh_commit_follows_the_written_derivation() {
+    let v = compute().derivation;
+    let call_id = CallId::from_bytes(hex::decode(&v.call_id).unwrap().try_into().unwrap());
+    let caller = PublicKey::from_bytes(hex::decode(&v.caller_dh_pk).unwrap().try_into().unwrap());
+    let bare = Sha256::new()
+        .chain_update(b"sotto/v1/dh-commit")
+        .chain_update(call_id.as_bytes())
+        .chain_update(caller.as_bytes())
+        .finalize();
+    assert_eq!(DhCommit::of(&call_id, &caller).as_bytes()[..], bare[..]);
 }
 
 #[test]

@@ -5,7 +5,7 @@ use serde::Serialize;
 use serde::de::DeserializeOwned;
 use sotto_shared::CallId;
 use sotto_shared::call::CallState;
-use sotto_shared::crypto::PublicKey;
+use sotto_shared::crypto::{DhCommit, PublicKey};
 use sotto_shared::wire::invite::Invitation;
 use sotto_shared::wire::relay::{
     ClientMsg, ErrorCode, IceServer, MsgId, Payload, RcvId, ServerMsg, SndId,
@@ -208,7 +208,7 @@ fn call_signals() {
             CallMsg::Invite {
                 media: Media::Video,
                 encryption: true,
-                dh_pk: pk(),
+                dh_commit: DhCommit::from_bytes([5; 32]),
                 lifetime_ms: 60_000,
             },
         ),
@@ -232,6 +232,7 @@ fn call_signals() {
             CallMsg::Answer {
                 sdp: "v=0\r\n".into(),
                 candidates: vec![],
+                dh_pk: pk(),
             },
         ),
     );

@@ -86,7 +86,7 @@ mod tests {
     fn msg(n: u32) -> CallMsg {
         CallMsg::Candidates {
             candidates: Vec::new(),
-            done: n % 2 == 0,
+            done: n.is_multiple_of(2),
         }
     }
 

@@ -17,6 +17,22 @@
 //! ```
 //! The machine never touches a socket, a browser API or a clock, so the same code runs in the
 //! browser, in a future headless endpoint, and in the scenario tests in simulated time.
+//!
+//! ## Keys and the commitment
+//!
+//! ```text
+//! caller                                         callee
+//! Invite { dh_commit = H(call_id ‖ caller dh_pk) } ─►     rings; accept:
+//!                                                        Prepare, CreateOffer
+//!     ◄─ Offer { sdp, dh_pk = callee dh_pk }
+//! Prepare, SetKeys, ApplyOffer
+//! Answer { sdp, dh_pk = caller dh_pk } ─►                dh_commit matches? else Hangup{invalid}
+//!                                                        SetKeys, ApplyAnswer
+//! ```
+//! The callee fixes its key before it sees the caller's, and the caller fixed its key (by the
+//! commitment) before it saw the callee's, so neither can search for a matching security code
+//! ([`DhCommit`](crate::crypto::DhCommit)). [`RtcAction::SetKeys`] always comes before the
+//! remote description that lets DTLS complete, so media never flows without keys.
 
 mod ice;
 mod inbox;
@@ -205,13 +221,19 @@ pub enum Output {
 /// Instructions for the WebRTC glue.
 #[derive(Debug, Clone)]
 pub enum RtcAction {
-    /// Build the peer connection with its four fixed transceivers and attach frame transforms
-    /// keyed from `secret`, before any media flows.
+    /// Build the peer connection with its four fixed transceivers and attach frame transforms,
+    /// still without a key: they fail closed (no key, no frame) until [`RtcAction::SetKeys`].
     Prepare {
         /// This side's role (decides which keys encrypt and which decrypt).
         role: Role,
         /// Audio only or video.
         media: Media,
+    },
+    /// Give the frame transforms the call's media secret and show the security code. Always
+    /// after [`RtcAction::Prepare`] and before the remote description that lets DTLS complete
+    /// ([`RtcAction::ApplyOffer`] on the caller, [`RtcAction::ApplyAnswer`] on the callee), so
+    /// no media can flow before the keys.
+    SetKeys {
         /// The call's media secret, for the frame worker.
         secret: MediaSecret,
         /// The code to show.
@@ -243,8 +265,10 @@ pub enum RtcAction {
 pub enum Event {
     /// A call changed state (the first event of a call is its first state).
     State(CallInfo),
-    /// An invitation that never rang: too old, cancelled before it arrived, or it came while
-    /// another call was active (`busy`).
+    /// An incoming call the user never answered. Either it never rang (too old, cancelled
+    /// before it arrived, or it came while another call was active: `busy`), and this is its
+    /// only event; or it rang until the caller cancelled or the ring timed out, and this follows
+    /// its `ENDED` state. A call the user declined is not missed.
     Missed {
         /// The call.
         call_id: CallId,

@@ -5,14 +5,15 @@ use std::collections::VecDeque;
 
 use rand_core::CryptoRng;
 
-use crate::call::session::{Outbox, Session};
+use crate::call::session::{CallSetup, Outbox, Session};
 use crate::call::{
-    CallError, CallInfo, CallState, Command, Event, Input, Output, Peer, PhoneConfig, RtcEvent,
+    CallError, CallInfo, CallState, Command, Event, Input, Output, Peer, PhoneConfig, RtcAction,
+    RtcEvent,
 };
-use crate::crypto::{CallKeyPair, PublicKey, Role, SecurityCode};
+use crate::crypto::{CallKeyPair, DhCommit, PublicKey, Role, SecurityCode};
 use crate::ids::CallId;
 use crate::time::{Duration, Millis};
-use crate::wire::signal::{CallMsg, CallSignal, Media};
+use crate::wire::signal::{CallMsg, CallSignal};
 
 /// How long ended and refused call ids are remembered, so late or duplicate messages for them
 /// are dropped quietly and a cancelled invitation that arrives late never rings.
@@ -59,7 +60,8 @@ impl<R: CryptoRng> Phone<R> {
         self.call.as_ref().map(Session::info)
     }
 
-    /// The current call's security code, once keys are agreed.
+    /// The current call's security code, once keys are agreed: the caller's when the offer
+    /// arrives, the callee's when the answer reveals a key that matches the commitment.
     #[must_use]
     pub fn security_code(&self) -> Option<SecurityCode> {
         self.call.as_ref().and_then(Session::security_code)
@@ -112,16 +114,9 @@ impl<R: CryptoRng> Phone<R> {
                 }
                 let id = CallId::random(&mut self.rng);
                 let keys = CallKeyPair::generate(&mut self.rng);
-                let session = Session::outgoing(
-                    now,
-                    &self.config,
-                    self.identity,
-                    id,
-                    peer,
-                    media,
-                    keys,
-                    &mut self.out,
-                );
+                let setup = CallSetup { id, peer, media };
+                let session =
+                    Session::outgoing(now, &self.config, self.identity, setup, keys, &mut self.out);
                 self.call = Some(session);
                 Ok(())
             }
@@ -188,11 +183,16 @@ impl<R: CryptoRng> Phone<R> {
         match msg {
             CallMsg::Invite {
                 media,
-                dh_pk,
+                dh_commit,
                 lifetime_ms,
                 ..
             } => {
-                self.handle_invite(now, from, age, call_id, media, dh_pk, lifetime_ms);
+                let setup = CallSetup {
+                    id: call_id,
+                    peer: from,
+                    media,
+                };
+                self.handle_invite(now, setup, age, dh_commit, lifetime_ms);
                 Ok(())
             }
             // A hang-up overtaking its invitation: remember it, so the invitation never rings.
@@ -211,17 +211,15 @@ impl<R: CryptoRng> Phone<R> {
         }
     }
 
-    #[allow(clippy::too_many_arguments)]
     fn handle_invite(
         &mut self,
         now: Millis,
-        from: Peer,
+        setup: CallSetup,
         age: Duration,
-        call_id: CallId,
-        media: Media,
-        dh_pk: PublicKey,
+        dh_commit: DhCommit,
         lifetime_ms: u32,
     ) {
+        let (call_id, media, from) = (setup.id, setup.media, &setup.peer);
         let lifetime = Duration::ms(u64::from(lifetime_ms)).min(self.config.max_incoming_lifetime);
         let remaining = Duration(lifetime.0.saturating_sub(age.0));
         let missed = |busy| {
@@ -254,6 +252,13 @@ impl<R: CryptoRng> Phone<R> {
                 }
                 let old = call.id;
                 auto_accept = Some(call.media);
+                // Its peer connection (and capture) must go too: nothing else will end it.
+                if call.is_prepared() {
+                    self.out.0.push_back(Output::Rtc {
+                        call_id: old,
+                        action: RtcAction::Close,
+                    });
+                }
                 self.call = None;
                 self.tombstone(now, old);
                 self.out
@@ -286,10 +291,8 @@ impl<R: CryptoRng> Phone<R> {
         }
         let session = Session::incoming(
             self.identity,
-            call_id,
-            from,
-            media,
-            dh_pk,
+            setup,
+            dh_commit,
             now + remaining,
             &mut self.out,
         );

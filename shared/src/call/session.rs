@@ -8,10 +8,12 @@ use crate::call::inbox::Inbox;
 use crate::call::{
     CallError, CallInfo, CallState, Event, IceState, Output, Peer, PhoneConfig, RtcAction, RtcEvent,
 };
-use crate::crypto::{CallKeyPair, PublicKey, Role, SecurityCode};
+use crate::crypto::{
+    CallKeyPair, DhCommit, KeyAgreementError, MediaSecret, PublicKey, Role, SecurityCode,
+};
 use crate::ids::CallId;
 use crate::time::Millis;
-use crate::wire::signal::{CallMsg, CallSignal, EndReason, Media, SdpRole};
+use crate::wire::signal::{CallMsg, CallSignal, EndReason, IceCandidate, Media, SdpRole};
 
 /// What the glue is producing a local description for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -30,6 +32,14 @@ struct Timers {
     give_up: Option<Millis>,
 }
 
+/// A call as both ends first know it: which call, with whom, for what.
+#[derive(Debug)]
+pub(crate) struct CallSetup {
+    pub(crate) id: CallId,
+    pub(crate) peer: Peer,
+    pub(crate) media: Media,
+}
+
 /// The outputs of one session, in order.
 #[derive(Debug, Default)]
 pub(crate) struct Outbox(pub(crate) VecDeque<Output>);
@@ -43,11 +53,14 @@ pub(crate) struct Session {
     pub(crate) state: CallState,
     /// Our per-call key, until the agreement consumes it.
     keys: Option<CallKeyPair>,
-    /// The peer's per-call key (callee: from the invite, until accept).
-    peer_dh: Option<PublicKey>,
-    /// Our per-call public key (callee: sent in the offer).
+    /// Our per-call public key: the callee sends it in the offer, the caller reveals it in the
+    /// answer.
     own_dh: Option<PublicKey>,
+    /// Callee: the invitation's commitment to the caller's key, checked against the answer.
+    peer_commit: Option<DhCommit>,
+    /// Set once keys are agreed (and handed to the glue).
     security_code: Option<SecurityCode>,
+    /// The glue has a peer connection for this call.
     prepared: bool,
     out_seq: u32,
     inbox: Inbox,
@@ -61,62 +74,58 @@ pub(crate) struct Session {
 
 impl Session {
     /// An outgoing call: sends the invitation and starts ringing.
+    /// The invitation commits to `keys` without revealing them (see [`DhCommit`]).
     pub(crate) fn outgoing(
         now: Millis,
         config: &PhoneConfig,
         identity: PublicKey,
-        id: CallId,
-        peer: Peer,
-        media: Media,
+        setup: CallSetup,
         keys: CallKeyPair,
         out: &mut Outbox,
     ) -> Self {
         let mut session = Self::new(
             identity,
-            id,
-            peer,
+            setup,
             Role::Caller,
-            media,
             CallState::RingingOutgoing,
             Inbox::default(),
         );
         let lifetime_ms = u32::try_from(config.ring_lifetime.0).unwrap_or(u32::MAX);
+        let dh_commit = DhCommit::of(&session.id, &keys.public());
         session.send(
             out,
             CallMsg::Invite {
-                media,
+                media: session.media,
                 encryption: true,
-                dh_pk: keys.public(),
+                dh_commit,
                 lifetime_ms,
             },
         );
+        session.own_dh = Some(keys.public());
         session.keys = Some(keys);
         session.timers.ring = Some(now + config.ring_lifetime);
         session.emit_state(out);
         session
     }
 
-    /// An incoming call that rings until `ring_until`.
+    /// An incoming call that rings until `ring_until`; `peer_commit` is the invitation's
+    /// commitment to the caller's key.
     pub(crate) fn incoming(
         identity: PublicKey,
-        id: CallId,
-        peer: Peer,
-        media: Media,
-        peer_dh: PublicKey,
+        setup: CallSetup,
+        peer_commit: DhCommit,
         ring_until: Millis,
         out: &mut Outbox,
     ) -> Self {
         // The invitation was the caller's message 0.
         let mut session = Self::new(
             identity,
-            id,
-            peer,
+            setup,
             Role::Callee,
-            media,
             CallState::RingingIncoming,
             Inbox::starting_at(1),
         );
-        session.peer_dh = Some(peer_dh);
+        session.peer_commit = Some(peer_commit);
         session.timers.ring = Some(ring_until);
         session.emit_state(out);
         session
@@ -124,10 +133,8 @@ impl Session {
 
     fn new(
         identity: PublicKey,
-        id: CallId,
-        peer: Peer,
+        CallSetup { id, peer, media }: CallSetup,
         role: Role,
-        media: Media,
         state: CallState,
         inbox: Inbox,
     ) -> Self {
@@ -138,8 +145,8 @@ impl Session {
             media,
             state,
             keys: None,
-            peer_dh: None,
             own_dh: None,
+            peer_commit: None,
             security_code: None,
             prepared: false,
             out_seq: 0,
@@ -167,6 +174,11 @@ impl Session {
         self.security_code
     }
 
+    /// Whether the glue holds a peer connection for this call (so ending it needs a `Close`).
+    pub(crate) const fn is_prepared(&self) -> bool {
+        self.prepared
+    }
+
     fn emit_state(&self, out: &mut Outbox) {
         out.0.push_back(Output::Event(Event::State(self.info())));
     }
@@ -189,6 +201,12 @@ impl Session {
             call_id: self.id,
             action,
         });
+    }
+
+    fn add_candidates(&self, out: &mut Outbox, candidates: Vec<IceCandidate>) {
+        if !candidates.is_empty() {
+            self.rtc(out, RtcAction::AddCandidates(candidates));
+        }
     }
 
     fn set_state(&mut self, out: &mut Outbox, state: CallState) {
@@ -225,34 +243,59 @@ impl Session {
         }
     }
 
-    /// Agrees on media keys with the peer's call key and asks the glue to prepare.
-    /// Returns false (and ends the call as `invalid`) when the peer's key is unusable.
-    fn prepare(&mut self, out: &mut Outbox, peer_dh: &PublicKey) -> bool {
-        let keys = self
-            .keys
+    /// Asks the glue for the peer connection and its (still keyless) frame transforms.
+    fn prepare(&mut self, out: &mut Outbox) {
+        self.prepared = true;
+        self.rtc(
+            out,
+            RtcAction::Prepare {
+                role: self.role,
+                media: self.media,
+            },
+        );
+    }
+
+    /// Agrees on the media secret with the peer's call key, consuming ours.
+    fn agree(&mut self, peer_dh: &PublicKey) -> Result<MediaSecret, KeyAgreementError> {
+        self.keys
             .take()
-            .expect("own call key exists until the one agreement");
-        match keys.agree(&self.id, self.role, peer_dh) {
-            Ok(secret) => {
-                let code = secret.security_code(&self.identity, &self.peer.identity);
-                self.security_code = Some(code);
-                self.prepared = true;
-                self.rtc(
-                    out,
-                    RtcAction::Prepare {
-                        role: self.role,
-                        media: self.media,
-                        secret,
-                        security_code: code,
-                    },
-                );
-                true
-            }
-            Err(_) => {
-                self.hang_up(out, EndReason::Invalid);
-                false
-            }
+            .expect("own call key exists until the one agreement")
+            .agree(&self.id, self.role, peer_dh)
+    }
+
+    /// Hands the secret to the glue and fixes the security code.
+    fn set_keys(&mut self, out: &mut Outbox, secret: MediaSecret) {
+        let security_code = secret.security_code(&self.identity, &self.peer.identity);
+        self.security_code = Some(security_code);
+        self.rtc(
+            out,
+            RtcAction::SetKeys {
+                secret,
+                security_code,
+            },
+        );
+    }
+
+    /// Callee: checks the caller's revealed key against the invitation's commitment, then
+    /// agrees. `None` (and the caller's key is never used) when either fails.
+    fn agree_revealed(&mut self, dh_pk: &PublicKey) -> Option<MediaSecret> {
+        let commit = self
+            .peer_commit
+            .expect("incoming sessions hold the invitation's commitment");
+        if !commit.matches(&self.id, dh_pk) {
+            return None;
         }
+        self.agree(dh_pk).ok()
+    }
+
+    /// An incoming call that rang and ended unanswered (cancelled, or rang out) is missed.
+    fn missed(&self, out: &mut Outbox) {
+        out.0.push_back(Output::Event(Event::Missed {
+            call_id: self.id,
+            peer: self.peer.id.clone(),
+            media: self.media,
+            busy: false,
+        }));
     }
 
     // ---- commands ----
@@ -271,17 +314,13 @@ impl Session {
         self.media = media;
         self.own_dh = Some(keys.public());
         self.keys = Some(keys);
-        let peer_dh = self
-            .peer_dh
-            .take()
-            .expect("incoming sessions hold the invitation's key");
         self.timers.ring = None;
         self.set_state(out, CallState::Connecting);
-        if self.prepare(out, &peer_dh) {
-            self.timers.connect = Some(now + config.connect_timeout);
-            self.producing = Some(Producing::InitialOffer);
-            self.rtc(out, RtcAction::CreateOffer { ice_restart: false });
-        }
+        // No keys yet: they need the caller's key, revealed only in the answer.
+        self.prepare(out);
+        self.timers.connect = Some(now + config.connect_timeout);
+        self.producing = Some(Producing::InitialOffer);
+        self.rtc(out, RtcAction::CreateOffer { ice_restart: false });
         Ok(())
     }
 
@@ -351,7 +390,13 @@ impl Session {
             return Ok(());
         }
         match (self.role, msg) {
-            (_, CallMsg::Hangup { reason }) => self.end(out, reason.as_seen_by_peer(), None),
+            (_, CallMsg::Hangup { reason }) => {
+                let unanswered = self.state == CallState::RingingIncoming;
+                self.end(out, reason.as_seen_by_peer(), None);
+                if unanswered {
+                    self.missed(out);
+                }
+            }
             (Role::Caller, CallMsg::Reject) if self.state == CallState::RingingOutgoing => {
                 self.end(out, EndReason::Rejected, None);
             }
@@ -370,27 +415,41 @@ impl Session {
                 self.media = media;
                 self.timers.ring = None;
                 self.set_state(out, CallState::Connecting);
-                if self.prepare(out, &dh_pk) {
-                    self.timers.connect = Some(now + config.connect_timeout);
-                    self.producing = Some(Producing::InitialAnswer);
-                    self.rtc(out, RtcAction::ApplyOffer { sdp });
-                    if !candidates.is_empty() {
-                        self.rtc(out, RtcAction::AddCandidates(candidates));
-                    }
-                }
+                // Our key was fixed by the invitation's commitment before we saw theirs.
+                let Ok(secret) = self.agree(&dh_pk) else {
+                    self.hang_up(out, EndReason::Invalid);
+                    return Ok(());
+                };
+                self.prepare(out);
+                self.set_keys(out, secret);
+                self.timers.connect = Some(now + config.connect_timeout);
+                self.producing = Some(Producing::InitialAnswer);
+                self.rtc(out, RtcAction::ApplyOffer { sdp });
+                self.add_candidates(out, candidates);
             }
-            (Role::Callee, CallMsg::Answer { sdp, candidates })
-                if self.state == CallState::Connecting && self.prepared =>
+            (
+                Role::Callee,
+                CallMsg::Answer {
+                    sdp,
+                    candidates,
+                    dh_pk,
+                },
+            ) if self.state == CallState::Connecting
+                && self.prepared
+                && self.security_code.is_none() =>
             {
+                let Some(secret) = self.agree_revealed(&dh_pk) else {
+                    self.hang_up(out, EndReason::Invalid);
+                    return Ok(());
+                };
+                // Keys before the answer: DTLS cannot complete, so no frame can leave or
+                // arrive, before the transforms hold them.
+                self.set_keys(out, secret);
                 self.rtc(out, RtcAction::ApplyAnswer { sdp });
-                if !candidates.is_empty() {
-                    self.rtc(out, RtcAction::AddCandidates(candidates));
-                }
+                self.add_candidates(out, candidates);
             }
             (_, CallMsg::Candidates { candidates, .. }) if self.prepared => {
-                if !candidates.is_empty() {
-                    self.rtc(out, RtcAction::AddCandidates(candidates));
-                }
+                self.add_candidates(out, candidates);
             }
             (
                 Role::Caller,
@@ -510,7 +569,11 @@ impl Session {
                         candidates,
                         dh_pk: self.own_dh_public(),
                     },
-                    Role::Caller => CallMsg::Answer { sdp, candidates },
+                    Role::Caller => CallMsg::Answer {
+                        sdp,
+                        candidates,
+                        dh_pk: self.own_dh_public(),
+                    },
                 };
                 self.send(out, msg);
             }
@@ -519,7 +582,7 @@ impl Session {
 
     fn own_dh_public(&self) -> PublicKey {
         self.own_dh
-            .expect("the callee keeps its call key's public half for the offer")
+            .expect("a session that sends a description holds its call key's public half")
     }
 
     fn handle_ice(&mut self, now: Millis, config: &PhoneConfig, state: IceState, out: &mut Outbox) {
@@ -577,7 +640,10 @@ impl Session {
             match self.role {
                 Role::Caller => self.hang_up(out, EndReason::RingTimeout),
                 // The caller's own ring timer ends its side; nothing to send.
-                Role::Callee => self.end(out, EndReason::RingTimeout, None),
+                Role::Callee => {
+                    self.end(out, EndReason::RingTimeout, None);
+                    self.missed(out);
+                }
             }
         }
         if due(self.timers.connect) {

@@ -9,6 +9,10 @@
 //! ```
 //! `direction` is the role of the stream's *sender* (`caller` or `callee`), so every key has
 //! exactly one sender and one counter (RFC 9605 §4.4.1).
+//!
+//! The caller's `dh_pk` is committed to in the invitation and revealed only in the answer, after
+//! the callee's key is fixed; the callee agrees only on a key that matches the commitment
+//! ([`DhCommit`](crate::crypto::DhCommit)), so neither side can grind the security code.
 
 use std::fmt;
 

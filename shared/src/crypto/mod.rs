@@ -1,7 +1,9 @@
-//! All cryptography: identity keys and envelopes (DESIGN §2), per-call media keys, frame
-//! encryption and the security code (DESIGN §4). Encrypt and decrypt are separate types;
-//! failures that an attacker could learn from carry no detail.
+//! All cryptography: identity keys and envelopes (DESIGN §2), per-call media keys, the
+//! commitment to the caller's call key, frame encryption and the security code (DESIGN §4).
+//! Encrypt and decrypt are separate types; failures that an attacker could learn from carry no
+//! detail.
 
+mod commit;
 mod envelope;
 mod frame;
 mod header;
@@ -9,6 +11,7 @@ mod keys;
 mod media;
 mod replay;
 
+pub use commit::DhCommit;
 pub use envelope::{
     ENVELOPE_INFO, MAX_SIGNAL_BYTES, OpenError, Opener, PAD_BUCKETS, SealError, Sealer,
 };

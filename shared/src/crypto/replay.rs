@@ -7,7 +7,7 @@
 pub(crate) const WINDOW: u64 = 1024;
 const WORDS: usize = 16; // WINDOW / 64
 
-/// Remembers which of the last [`WINDOW`] counters were seen.
+/// Remembers which of the last 1024 counters were seen.
 #[derive(Debug, Clone, Default)]
 pub struct ReplayWindow {
     highest: Option<u64>,

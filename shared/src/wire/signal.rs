@@ -228,8 +228,9 @@ pub enum CallMsg {
         media: Media,
         /// Always true: there are no unencrypted calls.
         encryption: bool,
-        /// The caller's fresh per-call X25519 key.
-        dh_pk: PublicKey,
+        /// The caller's commitment to its fresh per-call X25519 key; the key itself comes only
+        /// in the answer, after the callee's key is fixed (DESIGN §3, ZRTP's hash commitment).
+        dh_commit: crate::crypto::DhCommit,
         /// How long the invitation may ring, from when the relay stored it.
         lifetime_ms: u32,
     },
@@ -250,6 +251,9 @@ pub enum CallMsg {
         sdp: String,
         /// Candidates gathered before sending.
         candidates: Vec<IceCandidate>,
+        /// The caller's per-call X25519 key, revealed: it must match the invitation's
+        /// `dh_commit` or the callee ends the call as `invalid`.
+        dh_pk: PublicKey,
     },
     /// Either way: more candidates; `done` once gathering completed.
     Candidates {

@@ -70,11 +70,14 @@ pub struct FakeRelay {
 }
 
 /// A fake RTCPeerConnection: produces descriptions and candidates on a schedule, and connects
-/// once descriptions and candidates were exchanged and the network is up.
+/// once descriptions and candidates were exchanged and the network is up. Connecting is where
+/// media would start to flow, so it panics if either side's transforms have no keys by then.
 #[derive(Debug, Default)]
 pub struct FakeRtc {
     pub call_id: Option<CallId>,
-    pub prepared: Option<(Role, Media, MediaSecret, SecurityCode)>,
+    pub prepared: Option<(Role, Media)>,
+    /// What `SetKeys` gave the frame transforms.
+    pub keys: Option<(MediaSecret, SecurityCode)>,
     pub local_description: Option<String>,
     pub remote_description: Option<String>,
     pub remote_candidates: Vec<IceCandidate>,
@@ -90,6 +93,8 @@ pub struct Endpoint {
     pub identity: IdentityKeyPair,
     pub phone: Phone<ChaCha20Rng>,
     pub rtc: FakeRtc,
+    /// Every WebRTC action, with the call it was for, across peer connections.
+    pub rtc_log: Vec<(CallId, RtcAction)>,
     pub events: Vec<(Millis, Event)>,
     pub errors: Vec<String>,
     pub wake: Option<Millis>,
@@ -97,6 +102,7 @@ pub struct Endpoint {
 
 pub struct World {
     pub now: Millis,
+    pub config: PhoneConfig,
     pub relay: FakeRelay,
     pub endpoints: BTreeMap<PeerId, Endpoint>,
     /// When false, no fake ICE connectivity check succeeds (and connected calls disconnect).
@@ -131,6 +137,7 @@ impl World {
                     identity,
                     phone,
                     rtc: FakeRtc::default(),
+                    rtc_log: Vec::new(),
                     events: Vec::new(),
                     errors: Vec::new(),
                     wake: None,
@@ -140,6 +147,7 @@ impl World {
             .collect();
         Self {
             now: Millis(1_000_000),
+            config,
             relay: FakeRelay {
                 policy: RelayPolicy::default(),
                 in_flight: Vec::new(),
@@ -155,6 +163,20 @@ impl World {
 
     pub fn ep(&self, name: &str) -> &Endpoint {
         &self.endpoints[&peer(name)]
+    }
+
+    /// `name` reloads its app: a fresh phone (same identity, rng seeded with `seed`) and no
+    /// peer connection; messages already on the relay stay there.
+    pub fn reload(&mut self, name: &str, seed: u64) {
+        let config = self.config.clone();
+        let ep = self.endpoints.get_mut(&peer(name)).expect("known endpoint");
+        ep.phone = Phone::new(
+            config,
+            ep.identity.public(),
+            ChaCha20Rng::seed_from_u64(seed),
+        );
+        ep.rtc = FakeRtc::default();
+        ep.wake = None;
     }
 
     pub fn contact(&self, name: &str) -> Peer {
@@ -246,21 +268,26 @@ impl World {
     fn rtc_apply(&mut self, name: &str, call_id: CallId, action: RtcAction) {
         let now = self.now;
         let name_owned = name.to_owned();
-        let rtc = &mut self.endpoints.get_mut(&peer(name)).unwrap().rtc;
+        let ep = self.endpoints.get_mut(&peer(name)).unwrap();
+        ep.rtc_log.push((call_id, action.clone()));
+        let rtc = &mut ep.rtc;
         rtc.actions.push(action.clone());
         match action {
-            RtcAction::Prepare {
-                role,
-                media,
-                secret,
-                security_code,
-            } => {
+            RtcAction::Prepare { role, media } => {
                 *rtc = FakeRtc {
                     actions: std::mem::take(&mut rtc.actions),
                     ..FakeRtc::default()
                 };
                 rtc.call_id = Some(call_id);
-                rtc.prepared = Some((role, media, secret, security_code));
+                rtc.prepared = Some((role, media));
+            }
+            RtcAction::SetKeys {
+                secret,
+                security_code,
+            } => {
+                assert_eq!(rtc.call_id, Some(call_id), "SetKeys for a prepared call");
+                assert!(rtc.keys.is_none(), "keys are set once per call");
+                rtc.keys = Some((secret, security_code));
             }
             RtcAction::CreateOffer { ice_restart } => {
                 if ice_restart {
@@ -395,6 +422,13 @@ impl World {
                 _ => None,
             };
             if let Some(state) = want {
+                if state == IceState::Connected {
+                    let b = partner.expect("connecting needs a partner");
+                    assert!(
+                        rtc.keys.is_some() && self.endpoints[b].rtc.keys.is_some(),
+                        "{a}: media would flow before both sides have keys"
+                    );
+                }
                 self.endpoints.get_mut(a).unwrap().rtc.ice = Some(state);
                 self.input(
                     &a.0,
@@ -473,6 +507,14 @@ impl World {
             .collect()
     }
 
+    /// `from` calls `to` and the world runs until `to`'s phone rings.
+    pub fn ring(&mut self, from: &str, to: &str, media: Media) {
+        self.call(from, to, media);
+        self.run_until(Duration::secs(1), |w| {
+            w.state(to) == Some(CallState::RingingIncoming)
+        });
+    }
+
     pub fn accept(&mut self, name: &str, media: Media) {
         self.command(name, Command::Accept { media });
     }
@@ -487,13 +529,16 @@ impl World {
         assert_eq!(self.state(b), Some(CallState::Connected), "{b}");
         let (ra, rb) = (&self.ep(a).rtc, &self.ep(b).rtc);
         assert_eq!(ra.call_id, rb.call_id);
-        let (pa, pb) = (ra.prepared.as_ref().unwrap(), rb.prepared.as_ref().unwrap());
+        let (pa, pb) = (ra.prepared.unwrap(), rb.prepared.unwrap());
+        let (ka, kb) = (ra.keys.as_ref().unwrap(), rb.keys.as_ref().unwrap());
         assert_eq!(
-            pa.2.to_bytes(),
-            pb.2.to_bytes(),
+            ka.0.to_bytes(),
+            kb.0.to_bytes(),
             "both sides derived the same media secret"
         );
-        assert_eq!(pa.3, pb.3, "security codes match");
+        assert_eq!(ka.1, kb.1, "security codes match");
+        assert_eq!(self.ep(a).phone.security_code(), Some(ka.1));
+        assert_eq!(self.ep(b).phone.security_code(), Some(kb.1));
         assert_ne!(pa.0, pb.0, "one caller, one callee");
     }
 
