@@ -190,6 +190,21 @@ pub enum ServerMsg {
     SubscriptionEnded { rcv_id: RcvId },
 }
 
+impl ServerMsg {
+    /// The request this message answers; `None` for pushes (and errors about no request).
+    #[must_use]
+    pub const fn reply_to(&self) -> Option<ReqId> {
+        match self {
+            Self::QueueCreated { id, .. }
+            | Self::Ok { id }
+            | Self::IceServers { id, .. }
+            | Self::Pong { id } => Some(*id),
+            Self::Error { id, .. } => *id,
+            Self::Message { .. } | Self::SubscriptionEnded { .. } => None,
+        }
+    }
+}
+
 /// The closed set of relay error codes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
