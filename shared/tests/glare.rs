@@ -90,3 +90,34 @@ fn a_replaced_call_that_was_negotiating_is_closed() {
     assert_eq!(w.ep("alice").phone.call().unwrap().call_id, new);
     w.assert_connected_pair("alice", "bob");
 }
+
+#[test]
+fn a_peer_who_lost_a_connecting_call_replaces_it_with_a_larger_id_too() {
+    // As above, but Bob's new call id is larger than Alice's: without the rule for a call
+    // already connecting, Alice would drop Bob's call as the glare loser and Bob would ring out.
+    let mut w = World::new(3100, &["alice", "bob"]);
+    w.ring("alice", "bob", Media::Video);
+    w.accept("bob", Media::Video);
+    w.run_until(Duration::secs(5), |w| {
+        w.state("alice") == Some(CallState::Connecting)
+    });
+    let old = w.ep("alice").phone.call().unwrap().call_id;
+    let seed = (0..64)
+        .find(|seed| {
+            let mut probe = World::new(3100, &["alice", "bob"]);
+            probe.reload("bob", *seed);
+            probe.call("bob", "alice", Media::Video);
+            probe.ep("bob").phone.call().unwrap().call_id > old
+        })
+        .expect("some seed gives a larger call id");
+    w.reload("bob", seed);
+    w.call("bob", "alice", Media::Video);
+    let new = w.ep("bob").phone.call().unwrap().call_id;
+    assert!(new > old);
+    w.run_until(Duration::secs(10), |w| {
+        w.state("alice") == Some(CallState::Connected)
+            && w.state("bob") == Some(CallState::Connected)
+    });
+    assert_eq!(w.ep("alice").phone.call().unwrap().call_id, new);
+    w.assert_connected_pair("alice", "bob");
+}

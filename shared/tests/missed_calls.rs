@@ -69,3 +69,22 @@ fn a_declined_call_is_not_missed() {
     assert_eq!(w.ended("bob"), Some(EndReason::Rejected));
     assert!(missed_events(&w, "bob").is_empty());
 }
+
+#[test]
+fn a_ringing_call_replaced_by_the_same_callers_new_call_is_missed() {
+    let mut w = World::new(103, &["alice", "bob"]);
+    w.ring("alice", "bob", Media::Video);
+    let first = w.ep("bob").phone.call().unwrap().call_id;
+    // Alice's app restarts and she calls again before her first call reached an end.
+    w.reload("alice", 7);
+    w.call("alice", "bob", Media::Video);
+    w.run_for(Duration::secs(1));
+    let missed = missed_events(&w, "bob");
+    assert_eq!(missed.len(), 1);
+    assert!(matches!(&missed[0], Event::Missed { call_id, .. } if *call_id == first));
+    assert_eq!(
+        w.state("bob"),
+        Some(CallState::RingingIncoming),
+        "the new call rings"
+    );
+}

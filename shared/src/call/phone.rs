@@ -246,7 +246,9 @@ impl<R: CryptoRng> Phone<R> {
                 )
             {
                 // Glare: both called each other. The smaller call id survives on both sides.
-                if call.id < call_id {
+                // Once connecting, though, the peer had accepted ours: a new invitation means
+                // they lost that call (a reload), so theirs replaces it whatever its id.
+                if call.state == CallState::RingingOutgoing && call.id < call_id {
                     self.tombstone(now, call_id);
                     return;
                 }
@@ -267,11 +269,7 @@ impl<R: CryptoRng> Phone<R> {
             } else if call.peer.id == from.id {
                 // The peer calls again while we think we are in a call with them: they lost
                 // that call (a reload, a crash). Theirs is the truth.
-                call.end(
-                    &mut self.out,
-                    crate::wire::signal::EndReason::RemoteHangup,
-                    None,
-                );
+                call.end_by_peer(&mut self.out, crate::wire::signal::EndReason::RemoteHangup);
                 self.retire_ended(now);
             } else {
                 // One call at a time.

@@ -288,6 +288,16 @@ impl Session {
         self.agree(dh_pk).ok()
     }
 
+    /// Ends the call because the peer did (it hung up, or called again after losing this
+    /// call); a call that was still ringing here is then missed.
+    pub(crate) fn end_by_peer(&mut self, out: &mut Outbox, reason: EndReason) {
+        let unanswered = self.state == CallState::RingingIncoming;
+        self.end(out, reason, None);
+        if unanswered {
+            self.missed(out);
+        }
+    }
+
     /// An incoming call that rang and ended unanswered (cancelled, or rang out) is missed.
     fn missed(&self, out: &mut Outbox) {
         out.0.push_back(Output::Event(Event::Missed {
@@ -390,13 +400,7 @@ impl Session {
             return Ok(());
         }
         match (self.role, msg) {
-            (_, CallMsg::Hangup { reason }) => {
-                let unanswered = self.state == CallState::RingingIncoming;
-                self.end(out, reason.as_seen_by_peer(), None);
-                if unanswered {
-                    self.missed(out);
-                }
-            }
+            (_, CallMsg::Hangup { reason }) => self.end_by_peer(out, reason.as_seen_by_peer()),
             (Role::Caller, CallMsg::Reject) if self.state == CallState::RingingOutgoing => {
                 self.end(out, EndReason::Rejected, None);
             }
