@@ -313,7 +313,8 @@ impl Drop for Person {
 }
 
 /// `inviter` makes an invitation, `invitee` opens it and accepts; both then list each other.
-pub async fn befriend(inviter: &Person, invitee: &Person) {
+/// Returns the link used.
+pub async fn befriend(inviter: &Person, invitee: &Person) -> String {
     inviter.click("#invite-button").await;
     let link = inviter
         .wait_css("#invite-link")
@@ -347,6 +348,7 @@ pub async fn befriend(inviter: &Person, invitee: &Person) {
             ready(inviter.name.clone()),
         )
         .await;
+    link
 }
 
 /// `caller` presses the call button next to `callee`'s name.
