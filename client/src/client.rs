@@ -198,7 +198,7 @@ impl<R: CryptoRng> Client<R> {
     /// The next output; the last of a drain is always [`Output::Timeout`].
     pub fn poll_output(&mut self) -> Output {
         self.out.pop_front().unwrap_or_else(|| {
-            let requests = self.pending.values().filter_map(|p| p.deadline).min();
+            let requests = self.pending.values().map(|p| p.deadline).min();
             Output::Timeout(match (self.phone_deadline, requests) {
                 (Some(a), Some(b)) => Some(a.min(b)),
                 (a, b) => a.or(b),

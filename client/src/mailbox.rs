@@ -104,7 +104,7 @@ impl<R: CryptoRng> Client<R> {
                 } else {
                     let age = self.age(ts, signal.ts);
                     if is_invite {
-                        self.invite_ts.insert(call_id, ts);
+                        self.remember_invite_time(call_id, ts);
                     }
                     let from = Peer {
                         id: contact.id.clone(),
@@ -144,6 +144,17 @@ impl<R: CryptoRng> Client<R> {
             self.ack(rcv_id, msg_id);
         }
         self.drain_phone();
+    }
+
+    /// Keeps when the relay stored an invitation, for a missed call's time; a few calls'
+    /// worth, so a device that runs for weeks does not grow.
+    fn remember_invite_time(&mut self, call_id: CallId, ts: u64) {
+        const KEEP: usize = 16;
+        if self.invite_ts.len() >= KEEP {
+            let current = self.phone.call().map(|c| c.call_id);
+            self.invite_ts.retain(|id, _| Some(*id) == current);
+        }
+        self.invite_ts.insert(call_id, ts);
     }
 
     /// How old a message is: the relay's word, unless the sender's own clock says it is much

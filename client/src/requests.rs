@@ -40,8 +40,10 @@ pub(crate) struct Pending {
     pub(crate) relay: String,
     pub(crate) msg: ClientMsg,
     pub(crate) purpose: Purpose,
-    /// When it fails without a reply (`None`: dropped on disconnect instead).
-    pub(crate) deadline: Option<Millis>,
+    /// When it fails without a reply.
+    pub(crate) deadline: Millis,
+    /// Kept across a reconnect and re-sent (subscriptions, acks and pings are redone instead).
+    pub(crate) durable: bool,
     /// Written to the current connection.
     pub(crate) sent: bool,
 }
@@ -60,7 +62,7 @@ impl<R: CryptoRng> Client<R> {
             msg,
             ClientMsg::Subscribe { .. } | ClientMsg::Ack { .. } | ClientMsg::Ping { .. }
         );
-        let deadline = durable.then(|| self.now.mono + self.config.request_timeout);
+        let deadline = self.now.mono + self.config.request_timeout;
         let connected = self.relays.get(relay).is_some_and(|r| r.connected);
         if connected {
             self.out.push_back(Output::Relay {
@@ -80,6 +82,7 @@ impl<R: CryptoRng> Client<R> {
                 msg,
                 purpose,
                 deadline,
+                durable,
                 sent: connected,
             },
         );
@@ -136,8 +139,7 @@ impl<R: CryptoRng> Client<R> {
             pending.sent = false;
         }
         // Replies to subscriptions, acks and pings will never come; they are redone.
-        self.pending
-            .retain(|_, p| p.relay != relay || p.deadline.is_some());
+        self.pending.retain(|_, p| p.relay != relay || p.durable);
     }
 
     pub(crate) fn subscribe(&mut self, rcv_id: RcvId) {
@@ -188,7 +190,7 @@ impl<R: CryptoRng> Client<R> {
         let due: Vec<ReqId> = self
             .pending
             .iter()
-            .filter(|(_, p)| p.deadline.is_some_and(|d| d <= now))
+            .filter(|(_, p)| p.deadline <= now)
             .map(|(id, _)| *id)
             .collect();
         for id in due {
