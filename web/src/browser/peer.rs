@@ -8,7 +8,7 @@ use std::cell::RefCell;
 use std::rc::Rc;
 
 use gloo_events::EventListener;
-use js_sys::{Array, Object, Reflect};
+use js_sys::{Array, Reflect};
 use sotto_shared::call::{IceState, RtcEvent};
 use sotto_shared::crypto::{Role, Stream};
 use sotto_shared::wire::relay::IceServer;
@@ -16,10 +16,10 @@ use sotto_shared::wire::signal::IceCandidate;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::JsFuture;
 use web_sys::{
-    MediaStream, MediaStreamTrack, RtcConfiguration, RtcIceCandidateInit, RtcIceConnectionState,
-    RtcIceTransportPolicy, RtcOfferOptions, RtcPeerConnection, RtcPeerConnectionIceEvent,
-    RtcRtpTransceiver, RtcRtpTransceiverDirection, RtcRtpTransceiverInit, RtcSdpType,
-    RtcSessionDescriptionInit, RtcTrackEvent,
+    MediaStream, MediaStreamTrack, RtcBundlePolicy, RtcConfiguration, RtcIceCandidateInit,
+    RtcIceConnectionState, RtcIceServer, RtcIceTransportPolicy, RtcOfferOptions, RtcPeerConnection,
+    RtcPeerConnectionIceEvent, RtcRtpTransceiver, RtcRtpTransceiverDirection,
+    RtcRtpTransceiverInit, RtcSdpType, RtcSessionDescriptionInit, RtcTrackEvent,
 };
 
 use crate::browser::worker::FrameWorker;
@@ -75,15 +75,12 @@ impl PeerSession {
         let config = RtcConfiguration::new();
         let servers = Array::new();
         for s in ice_servers {
-            let entry = Object::new();
-            let urls = Array::new();
-            for u in &s.urls {
-                urls.push(&u.into());
-            }
-            let _ = Reflect::set(&entry, &"urls".into(), &urls);
+            let entry = RtcIceServer::new();
+            let urls: Array = s.urls.iter().map(|u| JsValue::from_str(u)).collect();
+            entry.set_urls_str_sequence(&urls);
             if let (Some(user), Some(cred)) = (&s.username, &s.credential) {
-                let _ = Reflect::set(&entry, &"username".into(), &user.into());
-                let _ = Reflect::set(&entry, &"credential".into(), &cred.into());
+                entry.set_username(user);
+                entry.set_credential(cred);
             }
             servers.push(&entry);
         }
@@ -91,7 +88,7 @@ impl PeerSession {
         if relay_only {
             config.set_ice_transport_policy(RtcIceTransportPolicy::Relay);
         }
-        let _ = Reflect::set(&config, &"bundlePolicy".into(), &"max-bundle".into());
+        config.set_bundle_policy(RtcBundlePolicy::MaxBundle);
         let pc = RtcPeerConnection::new_with_configuration(&config).map_err(js_err)?;
 
         let mut listeners = Vec::new();

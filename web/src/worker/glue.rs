@@ -25,6 +25,8 @@ struct Keys {
 thread_local! {
     static COUNTERS: RefCell<Counters> = RefCell::new(Counters::default());
     static KEYS: RefCell<HashMap<u32, Keys>> = RefCell::new(HashMap::new());
+    /// The counter reports, kept (not forgotten) for the worker's life.
+    static REPORTS: RefCell<Option<gloo_timers::callback::Interval>> = const { RefCell::new(None) };
 }
 
 /// How often counters are posted to the page.
@@ -32,15 +34,14 @@ const REPORT_MS: u32 = 500;
 
 /// Called once when the worker's wasm is ready: starts the counter reports.
 pub fn start() {
-    // Lives as long as the worker.
-    gloo_timers::callback::Interval::new(REPORT_MS, || {
+    let reports = gloo_timers::callback::Interval::new(REPORT_MS, || {
         let scope: DedicatedWorkerGlobalScope = js_sys::global().unchecked_into();
         let counters = COUNTERS.with(|c| c.borrow().clone());
         if let Ok(message) = serde_wasm_bindgen::to_value(&FromWorker::Counters { counters }) {
             let _ = scope.post_message(&message);
         }
-    })
-    .forget();
+    });
+    REPORTS.with(|r| *r.borrow_mut() = Some(reports));
 }
 
 /// A message from the page (called from `worker.js`).
