@@ -1,7 +1,7 @@
 //! The run loop and everything the core's outputs ask of the page except WebRTC (`rtc.rs`).
 
-use std::cell::{Cell, RefCell};
-use std::collections::{HashMap, VecDeque};
+use std::cell::RefCell;
+use std::collections::HashMap;
 use std::rc::Rc;
 
 use gloo_events::EventListener;
@@ -15,6 +15,7 @@ use sotto_shared::PeerId;
 use sotto_shared::wire::signal::Media;
 
 use super::rtc::CallMedia;
+use super::run_loop::RunLoop;
 use super::view::{self, OpenedInvite, PeerMedia, UiLocal, View};
 use crate::browser::relay::RelaySocket;
 use crate::browser::sound::{self, Tone};
@@ -48,8 +49,7 @@ pub(super) struct Io {
 /// The app's driver. Create one with [`Engine::start`].
 pub struct Engine {
     pub(super) client: RefCell<Option<Client<Rng>>>,
-    queue: RefCell<VecDeque<Input>>,
-    running: Cell<bool>,
+    inputs: RunLoop<Input>,
     pub(super) ui: RefCell<UiLocal>,
     pub(super) io: RefCell<Io>,
     last_view: RefCell<View>,
@@ -67,8 +67,7 @@ impl Engine {
     pub fn start() -> Rc<Self> {
         let engine = Rc::new(Self {
             client: RefCell::new(None),
-            queue: RefCell::new(VecDeque::new()),
-            running: Cell::new(false),
+            inputs: RunLoop::default(),
             ui: RefCell::new(UiLocal {
                 unsupported: !crate::browser::worker::supported(),
                 ..UiLocal::default()
@@ -146,30 +145,28 @@ impl Engine {
     /// Queues an input and runs the loop (unless it is running: then it takes this input in
     /// its turn).
     pub(super) fn push(self: &Rc<Self>, input: Input) {
-        self.queue.borrow_mut().push_back(input);
+        self.inputs.push(input);
         self.run();
     }
 
-    /// The only place that calls the core: drain its outputs, take the next input, repeat.
+    /// The only place that calls the core: drain its outputs, take the next input, repeat
+    /// (see [`RunLoop`]).
     fn run(self: &Rc<Self>) {
-        if self.running.replace(true) {
-            return;
+        let ran = self.inputs.run(
+            || self.drain(),
+            |input| {
+                let result = match self.client.borrow_mut().as_mut() {
+                    Some(client) => client.handle_input(dom::now(), input),
+                    None => Ok(()),
+                };
+                if let Err(e) = result {
+                    web_sys::console::info_1(&format!("not done: {e}").into());
+                }
+            },
+        );
+        if ran {
+            self.changed();
         }
-        loop {
-            self.drain();
-            let Some(input) = self.queue.borrow_mut().pop_front() else {
-                break;
-            };
-            let result = match self.client.borrow_mut().as_mut() {
-                Some(client) => client.handle_input(dom::now(), input),
-                None => Ok(()),
-            };
-            if let Err(e) = result {
-                web_sys::console::info_1(&format!("not done: {e}").into());
-            }
-        }
-        self.running.set(false);
-        self.changed();
     }
 
     /// Carries out every output of the core up to its `Timeout`.

@@ -8,6 +8,7 @@
 //! pushes it onto the queue. The UI renders [`View`]s derived by [`view::view`] from the
 //! core's state and [`view::UiLocal`].
 
+pub mod run_loop;
 pub mod view;
 
 #[cfg(target_arch = "wasm32")]
