@@ -337,6 +337,7 @@ mod tests {
             recv: RcvId::from_bytes([n; 24]),
             next_ctr: 1,
             window: sotto_client::CounterWindow::default(),
+            verified: None,
         }
     }
 
