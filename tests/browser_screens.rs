@@ -141,6 +141,8 @@ async fn a_shared_screen_shows_full_size_on_the_other_side_with_the_camera_as_a_
         "a normal call never warns"
     );
     screenshots(&bob, "screen-shared").await;
+    alice.wait_css("#sharing").await;
+    screenshots(&alice, "screen-sharing-sender").await;
 
     alice.click("#screen-share").await;
     bob.wait_until("sharing stopped", Duration::from_secs(10), |s| {
@@ -148,6 +150,38 @@ async fn a_shared_screen_shows_full_size_on_the_other_side_with_the_camera_as_a_
     })
     .await;
     assert!(!is_shown(&bob, "remote-screen").await);
+
+    // Shared again, then stopped from the browser's own "Stop sharing" bar, which ends the
+    // track: the test keeps the stream the app was given, to end it as the bar would.
+    alice
+        .js(
+            "const md = navigator.mediaDevices, pick = md.getDisplayMedia.bind(md); \
+             md.getDisplayMedia = async (c) => (window.sharedForTest = await pick(c));",
+        )
+        .await;
+    alice.click("#screen-share").await;
+    bob.wait_until("shared again", Duration::from_secs(10), |s| {
+        s["call"]["peer_screen"] == true
+    })
+    .await;
+    alice
+        .js("const t = window.sharedForTest.getVideoTracks()[0]; \
+             t.stop(); t.dispatchEvent(new Event('ended'))")
+        .await;
+    alice
+        .wait_until(
+            "sharing ended by the browser",
+            Duration::from_secs(10),
+            |s| s["call"]["screen_on"] == false,
+        )
+        .await;
+    bob.wait_until("sharing stopped again", Duration::from_secs(10), |s| {
+        s["call"]["peer_screen"] == false
+    })
+    .await;
+    bob.click("#minimize").await;
+    bob.wait_css("#call-view.minimized").await;
+    screenshots(&bob, "minimized-call").await;
     alice.close().await;
     bob.close().await;
 }

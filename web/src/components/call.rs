@@ -145,9 +145,21 @@ pub fn call_screen(props: &CallScreenProps) -> Html {
     );
     let screen_class = classes!("screen", (!show_screen).then_some("hidden"));
 
+    // The minimized banner is a button: Enter or Space returns to the call, as a click does.
+    let on_key = {
+        let on_action = props.on_action.clone();
+        Callback::from(move |e: KeyboardEvent| {
+            if e.key() == "Enter" || e.key() == " " {
+                e.prevent_default();
+                on_action.emit(CallAction::Minimize);
+            }
+        })
+    };
     if call.minimized {
         return html! {
-            <section class={classes} id="call-view" onclick={act(CallAction::Minimize)}>
+            <section class={classes} id="call-view" role="button" tabindex="0"
+                aria-label={format!("Return to the call with {}", call.peer_name)}
+                onclick={act(CallAction::Minimize)} onkeydown={on_key}>
                 <Video stream={remote_stream.clone()} node={remote_video} muted=true class={camera_class} id="remote-video" />
                 <span>{ format!("{} · {} {}", call.peer_name, state_text, duration(call.connected_at)) }</span>
                 <span class="hint">{ " (tap to return)" }</span>
@@ -186,6 +198,7 @@ pub fn call_screen(props: &CallScreenProps) -> Html {
                     <span id="call-state">{ state_text }</span>
                     <span id="call-duration">{ duration(call.connected_at) }</span>
                     if !call.peer_audio { <span class="badge" id="peer-muted"><Svg icon={Icon::MicOff} />{ "Muted" }</span> }
+                    if call.screen_on { <span class="badge live" id="sharing"><Svg icon={Icon::Screen} />{ "You are sharing your screen" }</span> }
                     if call.peer_screen { <span class="badge" id="peer-sharing"><Svg icon={Icon::Screen} />{ format!("{peer} is sharing their screen") }</span> }
                     if poor { <span class="badge warn" id="quality-badge">{ "Poor connection" }</span> }
                     <span class="badge" id="connection-type">{ connection_type(&props.stats) }</span>

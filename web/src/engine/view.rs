@@ -571,4 +571,25 @@ mod tests {
         ui.decrypt.observe(Some(call_id), 3000.0, &failing(50));
         assert!(view(Some(&client), &ui).call.unwrap().decrypt_failing);
     }
+
+    #[test]
+    fn a_contact_whose_key_is_not_the_verified_one_shows_the_change_and_no_mark() {
+        let mut client = client();
+        let mut profile = client.profile().clone();
+        profile.contacts[0].verified = Some(PublicKey::from_bytes([9; 32]));
+        client = Client::new(
+            ClientConfig::new("https://relay.example"),
+            profile,
+            ChaCha20Rng::seed_from_u64(8),
+        )
+        .unwrap();
+        call_bob(&mut client, Media::Video);
+        let v = view(Some(&client), &UiLocal::default());
+        assert_eq!(
+            (v.contacts[0].verified, v.contacts[0].key_changed),
+            (false, true)
+        );
+        let call = v.call.unwrap();
+        assert!(!call.peer_verified && call.peer_key_changed);
+    }
 }
