@@ -188,7 +188,7 @@ async fn a_shared_screen_shows_full_size_on_the_other_side_with_the_camera_as_a_
 
 #[tokio::test]
 #[ignore = "needs Chromium and the built app: run `cargo xtask test`"]
-async fn an_unplugged_microphone_falls_back_to_the_default_and_says_so() {
+async fn an_unplugged_microphone_or_camera_falls_back_to_the_default_and_says_so() {
     let (_shim, _driver, alice, bob) = two_contacts(&[], &[]).await;
     connected_video_call(&alice, &bob).await;
     let granted = alice
@@ -230,6 +230,29 @@ async fn an_unplugged_microphone_falls_back_to_the_default_and_says_so() {
     })
     .await;
     screenshots(&alice, "device-fallback-notice").await;
+    // The same for the camera.
+    let old = alice
+        .js(
+            "const t = document.getElementById('local-video').srcObject.getVideoTracks()[0]; \
+             t.stop(); t.dispatchEvent(new Event('ended')); return t.id",
+        )
+        .await;
+    wait_js(
+        &alice,
+        "the camera announced and replaced",
+        10,
+        "const t = document.getElementById('local-video').srcObject.getVideoTracks()[0]; \
+         const n = document.getElementById('notice'); \
+         return [t ? t.id : null, t ? t.readyState : null, n ? n.textContent : '']",
+        |now| {
+            now[0] != old
+                && now[1] == "live"
+                && now[2]
+                    .as_str()
+                    .is_some_and(|n| n.contains("camera in use was disconnected"))
+        },
+    )
+    .await;
     alice.close().await;
     bob.close().await;
 }

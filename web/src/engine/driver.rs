@@ -594,7 +594,7 @@ impl Engine {
 
     /// Lists devices again; a speaker in use that is gone falls back to the default one,
     /// and the user is told. (A microphone or camera that goes ends its track: see
-    /// `on_track_ended`.)
+    /// `watch_track` in `rtc.rs`.)
     pub(super) fn refresh_devices(self: &Rc<Self>) {
         let weak = Rc::downgrade(self);
         wasm_bindgen_futures::spawn_local(async move {
