@@ -5,7 +5,7 @@
 //! sees plaintext: payloads are HPKE envelopes it stores and forwards as opaque bytes.
 //!
 //! ```no_run
-//! # async fn demo() -> Result<(), String> {
+//! # async fn demo() -> Result<(), sotto_shim::ShimError> {
 //! let config = sotto_shim::Config::for_dirs("data".into(), "dist".into());
 //! let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
 //! sotto_shim::serve(config, listener, sotto_shim::shutdown_signal()).await
@@ -16,6 +16,7 @@
 
 mod clock;
 mod config;
+mod error;
 mod metrics;
 mod rate;
 mod relay;
@@ -33,9 +34,10 @@ use tokio_util::sync::CancellationToken;
 
 pub use clock::{Clock, ManualClock, SystemClock};
 pub use config::Config;
+pub use error::{ConfigError, ShimError};
 pub use metrics::Metrics;
 pub use relay::{Conn, Limits, Relay, Turn};
-pub use turn::credentials as turn_credentials;
+pub use turn::{TurnSecret, credentials as turn_credentials};
 
 /// What every request handler shares.
 #[derive(Clone, Debug)]
@@ -46,29 +48,48 @@ pub(crate) struct AppState {
     pub(crate) shutdown: CancellationToken,
 }
 
+/// Where the shim listens: the public port, and optionally the private metrics port.
+#[derive(Debug)]
+pub struct Listeners {
+    /// The web app and `/ws`.
+    pub public: TcpListener,
+    /// `/metrics` only; `None` serves no metrics.
+    pub metrics: Option<TcpListener>,
+}
+
 /// Serves until `shutdown` resolves, with the system clock and the SQLite store in
-/// `config.data_dir`.
+/// `config.data_dir`; binds `config.metrics_listen` if set.
 ///
 /// # Errors
-/// A message for a bad configuration or an unusable data directory.
+/// A bad configuration, an unusable data directory or metrics address.
 pub async fn serve(
     config: Config,
     listener: TcpListener,
     shutdown: impl Future<Output = ()> + Send + 'static,
-) -> Result<(), String> {
-    serve_with_clock(config, listener, shutdown, Arc::new(SystemClock)).await
+) -> Result<(), ShimError> {
+    config.validate()?;
+    let metrics = match config.metrics_listen {
+        Some(addr) => Some(TcpListener::bind(addr).await.map_err(ShimError::Listener)?),
+        None => None,
+    };
+    let listeners = Listeners {
+        public: listener,
+        metrics,
+    };
+    serve_with_clock(config, listeners, shutdown, Arc::new(SystemClock)).await
 }
 
-/// [`serve`] with an injected clock (tests expire messages without waiting).
+/// [`serve`] with given listeners and an injected clock (tests expire messages without
+/// waiting).
 ///
 /// # Errors
 /// As [`serve`].
 pub async fn serve_with_clock(
     config: Config,
-    listener: TcpListener,
+    listeners: Listeners,
     shutdown: impl Future<Output = ()> + Send + 'static,
     clock: Arc<dyn Clock>,
-) -> Result<(), String> {
+) -> Result<(), ShimError> {
     config.validate()?;
     let store: Arc<dyn store::Store> = Arc::new(store::SqliteStore::open(&config.data_dir)?);
     if !config.dist_dir.join("index.html").is_file() {
@@ -121,27 +142,38 @@ pub async fn serve_with_clock(
         })
     };
 
-    let addr = listener
-        .local_addr()
-        .map_err(|e| format!("listener has no address: {e}"))?;
+    let addr = listeners.public.local_addr().map_err(ShimError::Listener)?;
     println!("sotto shim listening on http://{addr}");
     tracing::info!(%addr, "listening");
 
+    let metrics_server = listeners.metrics.map(|listener| {
+        if let Ok(addr) = listener.local_addr() {
+            println!("metrics listening on http://{addr}/metrics");
+        }
+        let app = routes::metrics_router(state.clone());
+        let stop = token.clone();
+        tokio::spawn(async move {
+            axum::serve(listener, app)
+                .with_graceful_shutdown(async move { stop.cancelled().await })
+                .await
+        })
+    });
+
     let app = routes::router(state);
     let stop = token.clone();
-    let server = axum::serve(listener, app).with_graceful_shutdown(async move {
+    let server = axum::serve(listeners.public, app).with_graceful_shutdown(async move {
         shutdown.await;
         tracing::info!("shutting down: closing sockets");
         // Stop accepting; tell every open socket to send Close and finish.
         stop.cancel();
     });
-    let result = server.await.map_err(|e| format!("server failed: {e}"));
+    let result = server.await.map_err(ShimError::Listener);
     token.cancel();
     let _ = sweeper.await;
-    store
-        .flush()
-        .await
-        .map_err(|e| format!("store flush failed: {e}"))?;
+    if let Some(metrics_server) = metrics_server {
+        let _ = metrics_server.await;
+    }
+    store.flush().await.map_err(ShimError::Flush)?;
     tracing::info!("stopped");
     result
 }

@@ -38,7 +38,7 @@ pub struct Turn {
     /// URLs handed out.
     pub urls: Vec<String>,
     /// Shared secret with coturn.
-    pub secret: Option<String>,
+    pub secret: Option<crate::turn::TurnSecret>,
     /// Credential lifetime in seconds.
     pub ttl_s: u64,
 }

@@ -37,7 +37,8 @@ pub(crate) async fn run(socket: WebSocket, state: AppState) {
     let metrics = Arc::clone(&state.metrics);
     metrics.connections.fetch_add(1, Ordering::Relaxed);
 
-    let (outbox, mut replies) = mpsc::channel::<ServerMsg>(state.config.send_buffer);
+    let (outbox, mut replies) =
+        mpsc::channel::<ServerMsg>((state.config.max_socket_bytes / 2048).max(1));
     let (control, mut controls) = mpsc::channel::<Outgoing>(1);
     let conn = Arc::new(Conn::new(id, outbox));
     let (mut sink, mut stream) = socket.split();

@@ -307,7 +307,7 @@ async fn requests_beyond_the_rate_limit_are_refused() {
 
 #[tokio::test]
 async fn a_client_that_stops_reading_is_disconnected_and_others_carry_on() {
-    let server = TestServer::start_with(|c| c.send_buffer = 4).await;
+    let server = TestServer::start_with(|c| c.max_socket_bytes = 128 * 1024).await;
     let mut slow = server.client().await;
     let mut fast = server.client().await;
     let mut sender = server.client().await;

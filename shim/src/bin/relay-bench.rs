@@ -93,7 +93,7 @@ async fn run_load(url: String, shim: bool) -> Outcome {
     let turns = Arc::new(turns);
     let latencies = Arc::new(Mutex::new(Vec::with_capacity(PAIRS_CLIENTS * MESSAGES)));
     let mut tasks = Vec::new();
-    for i in 0..PAIRS_CLIENTS {
+    for (i, my_turn) in turn_rx.iter_mut().enumerate() {
         let (url, barrier, snd_ids, turns, latencies) = (
             url.clone(),
             barrier.clone(),
@@ -101,7 +101,7 @@ async fn run_load(url: String, shim: bool) -> Outcome {
             turns.clone(),
             latencies.clone(),
         );
-        let mut my_turn = turn_rx[i].take().expect("once");
+        let mut my_turn = my_turn.take().expect("once");
         tasks.push(tokio::spawn(async move {
             let (ws, _) = tokio_tungstenite::connect_async(format!("ws://{url}/ws"))
                 .await

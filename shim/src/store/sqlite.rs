@@ -12,12 +12,38 @@ use rusqlite::{Connection, OptionalExtension as _, TransactionBehavior, params};
 use sotto_shared::wire::relay::{MsgId, SndId};
 use tokio::sync::oneshot;
 
+use crate::error::ShimError;
+
 use super::{Backlog, BoxFuture, Pushed, QueueKey, Store, StoreError, StoredMsg};
+
+const SCHEMA: &str = "PRAGMA journal_mode = WAL;
+     PRAGMA synchronous = FULL;
+     PRAGMA foreign_keys = ON;
+     PRAGMA busy_timeout = 5000;
+     CREATE TABLE IF NOT EXISTS queues (
+         queue BLOB PRIMARY KEY,           -- SHA-256(rcv_id); rcv_id itself is never stored
+         snd_id BLOB NOT NULL UNIQUE,
+         head INTEGER NOT NULL DEFAULT 0,  -- last seq assigned
+         created_ms INTEGER NOT NULL
+     ) WITHOUT ROWID;
+     CREATE TABLE IF NOT EXISTS messages (
+         queue BLOB NOT NULL REFERENCES queues(queue) ON DELETE CASCADE,
+         seq INTEGER NOT NULL,
+         msg_id TEXT NOT NULL,
+         ts INTEGER NOT NULL,
+         payload BLOB NOT NULL,
+         PRIMARY KEY (queue, seq)
+     ) WITHOUT ROWID;
+     CREATE UNIQUE INDEX IF NOT EXISTS messages_by_id ON messages(queue, msg_id);
+     CREATE INDEX IF NOT EXISTS messages_by_ts ON messages(ts);";
 
 /// Requests taken into one transaction at most.
 const MAX_BATCH: usize = 512;
 
 type Reply<T> = oneshot::Sender<Result<T, StoreError>>;
+
+/// How to answer a request once its batch's commit succeeded or failed.
+type Answer = Box<dyn FnOnce(Option<&StoreError>)>;
 
 enum Op {
     Create {
@@ -81,46 +107,29 @@ impl SqliteStore {
     /// Opens (or creates) the store in `dir`.
     ///
     /// # Errors
-    /// A message saying why the directory or database cannot be used.
-    pub fn open(dir: &Path) -> Result<Self, String> {
-        std::fs::create_dir_all(dir)
-            .map_err(|e| format!("cannot create data dir {}: {e}", dir.display()))?;
+    /// Why the directory or database cannot be used.
+    pub fn open(dir: &Path) -> Result<Self, ShimError> {
+        std::fs::create_dir_all(dir).map_err(|source| ShimError::DataDir {
+            path: dir.to_owned(),
+            source,
+        })?;
         let path = dir.join("sotto.sqlite3");
-        let conn =
-            Connection::open(&path).map_err(|e| format!("cannot open {}: {e}", path.display()))?;
-        conn.execute_batch(
-            "PRAGMA journal_mode = WAL;
-             PRAGMA synchronous = FULL;
-             PRAGMA foreign_keys = ON;
-             PRAGMA busy_timeout = 5000;
-             CREATE TABLE IF NOT EXISTS queues (
-                 queue BLOB PRIMARY KEY,           -- SHA-256(rcv_id); rcv_id itself is never stored
-                 snd_id BLOB NOT NULL UNIQUE,
-                 head INTEGER NOT NULL DEFAULT 0,  -- last seq assigned
-                 created_ms INTEGER NOT NULL
-             ) WITHOUT ROWID;
-             CREATE TABLE IF NOT EXISTS messages (
-                 queue BLOB NOT NULL REFERENCES queues(queue) ON DELETE CASCADE,
-                 seq INTEGER NOT NULL,
-                 msg_id TEXT NOT NULL,
-                 ts INTEGER NOT NULL,
-                 payload BLOB NOT NULL,
-                 PRIMARY KEY (queue, seq)
-             ) WITHOUT ROWID;
-             CREATE UNIQUE INDEX IF NOT EXISTS messages_by_id ON messages(queue, msg_id);
-             CREATE INDEX IF NOT EXISTS messages_by_ts ON messages(ts);",
-        )
-        .map_err(|e| format!("cannot initialise {}: {e}", path.display()))?;
+        let database = |source| ShimError::Database {
+            path: path.clone(),
+            source,
+        };
+        let conn = Connection::open(&path).map_err(database)?;
+        conn.execute_batch(SCHEMA).map_err(database)?;
         // Check that the directory is writable now rather than at the first send.
         conn.execute_batch("BEGIN IMMEDIATE; COMMIT;")
-            .map_err(|e| format!("{} is not writable: {e}", path.display()))?;
+            .map_err(database)?;
 
         conn.set_prepared_statement_cache_capacity(32);
         let (ops, rx) = std_mpsc::channel();
         std::thread::Builder::new()
             .name("sqlite-store".into())
             .spawn(move || run(conn, &rx))
-            .map_err(|e| format!("cannot start the store thread: {e}"))?;
+            .map_err(ShimError::Thread)?;
         Ok(Self { ops })
     }
 
@@ -219,8 +228,7 @@ fn run(mut conn: Connection, rx: &std_mpsc::Receiver<Op>) {
             }
         }
         let wants_checkpoint = batch.iter().any(|op| matches!(op, Op::Flush { .. }));
-        let mut replies: Vec<Box<dyn FnOnce(Option<&StoreError>)>> =
-            Vec::with_capacity(batch.len());
+        let mut replies: Vec<Answer> = Vec::with_capacity(batch.len());
         let outcome = (|| -> Result<(), rusqlite::Error> {
             let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
             for op in batch {
@@ -244,14 +252,8 @@ fn run(mut conn: Connection, rx: &std_mpsc::Receiver<Op>) {
 }
 
 /// Runs one request inside the batch transaction; returns how to answer once the commit is known.
-fn execute(
-    tx: &rusqlite::Transaction<'_>,
-    op: Op,
-) -> Result<Box<dyn FnOnce(Option<&StoreError>)>, rusqlite::Error> {
-    fn answer<T: Send + 'static>(
-        reply: Reply<T>,
-        result: Result<T, StoreError>,
-    ) -> Box<dyn FnOnce(Option<&StoreError>)> {
+fn execute(tx: &rusqlite::Transaction<'_>, op: Op) -> Result<Answer, rusqlite::Error> {
+    fn answer<T: Send + 'static>(reply: Reply<T>, result: Result<T, StoreError>) -> Answer {
         Box::new(move |failure| {
             let _ = reply.send(match failure {
                 Some(e) => Err(e.clone()),

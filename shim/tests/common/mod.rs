@@ -22,11 +22,13 @@ pub const START_MS: u64 = 1_800_000_000_000;
 
 pub struct TestServer {
     pub addr: std::net::SocketAddr,
+    /// The private metrics listener.
+    pub metrics_addr: std::net::SocketAddr,
     pub clock: Arc<ManualClock>,
     pub data: tempfile::TempDir,
     pub dist: tempfile::TempDir,
     stop: Option<oneshot::Sender<()>>,
-    task: Option<tokio::task::JoinHandle<Result<(), String>>>,
+    task: Option<tokio::task::JoinHandle<Result<(), sotto_shim::ShimError>>>,
 }
 
 pub const INDEX_HTML: &str =
@@ -46,11 +48,16 @@ impl TestServer {
         adjust(&mut config);
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let addr = listener.local_addr().unwrap();
+        let metrics = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let metrics_addr = metrics.local_addr().unwrap();
         let clock = Arc::new(ManualClock::at(START_MS));
         let (stop, stopped) = oneshot::channel::<()>();
         let task = tokio::spawn(sotto_shim::serve_with_clock(
             config,
-            listener,
+            sotto_shim::Listeners {
+                public: listener,
+                metrics: Some(metrics),
+            },
             async move {
                 let _ = stopped.await;
             },
@@ -58,6 +65,7 @@ impl TestServer {
         ));
         Self {
             addr,
+            metrics_addr,
             clock,
             data,
             dist,
@@ -75,7 +83,7 @@ impl TestServer {
     }
 
     /// Graceful shutdown; returns the server's result.
-    pub async fn stop(mut self) -> Result<(), String> {
+    pub async fn stop(mut self) -> Result<(), sotto_shim::ShimError> {
         let _ = self.stop.take().unwrap().send(());
         tokio::time::timeout(WAIT, self.task.take().unwrap())
             .await
@@ -88,7 +96,7 @@ impl TestServer {
     }
 
     pub async fn metric(&self, name: &str) -> f64 {
-        let (_, _, body) = self.get("/metrics").await;
+        let (_, _, body) = http_get(self.metrics_addr, "/metrics").await;
         body.lines()
             .find(|l| l.starts_with(name) && l[name.len()..].starts_with(' '))
             .and_then(|l| l.rsplit(' ').next()?.parse().ok())
