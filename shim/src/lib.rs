@@ -16,6 +16,7 @@
 
 mod clock;
 mod config;
+mod conn;
 mod error;
 mod metrics;
 mod rate;
@@ -34,9 +35,10 @@ use tokio_util::sync::CancellationToken;
 
 pub use clock::{Clock, ManualClock, SystemClock};
 pub use config::Config;
+pub use conn::{Conn, Outbox, OutboxReader};
 pub use error::{ConfigError, ShimError};
 pub use metrics::Metrics;
-pub use relay::{Conn, Limits, Relay, Turn};
+pub use relay::{Limits, Relay, Turn};
 pub use turn::{TurnSecret, credentials as turn_credentials};
 
 /// What every request handler shares.
@@ -99,6 +101,7 @@ pub async fn serve_with_clock(
     let limits = Limits {
         max_payload_bytes: config.max_payload_bytes,
         max_pending: config.max_pending,
+        delivery_window: config.delivery_window,
         message_ttl_ms: config
             .message_ttl()
             .as_millis()

@@ -1,36 +1,49 @@
-//! A token bucket per connection.
+//! Per-connection frame budget (governor's GCRA), and what happens past it.
 
-use std::time::Instant;
+use std::num::NonZeroU32;
 
-#[derive(Debug)]
-pub(crate) struct TokenBucket {
-    tokens: f64,
-    burst: f64,
-    per_sec: f64,
-    last: Instant,
+use governor::{DefaultDirectRateLimiter, Quota, RateLimiter};
+
+/// What to do with a frame.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Verdict {
+    /// Within budget: serve it.
+    Allowed,
+    /// Over budget: refuse it (`rate_limited`), keep the connection.
+    Refused,
+    /// Over budget for a whole burst in a row: the client ignores refusals; close it.
+    Flooding,
 }
 
-impl TokenBucket {
+/// Every frame a connection sends takes one token.
+#[derive(Debug)]
+pub(crate) struct FrameLimiter {
+    limiter: DefaultDirectRateLimiter,
+    refused_in_a_row: u32,
+    burst: u32,
+}
+
+impl FrameLimiter {
     pub(crate) fn new(per_sec: u32, burst: u32) -> Self {
+        let per_sec = NonZeroU32::new(per_sec).expect("validated: at least 1");
+        let burst_nz = NonZeroU32::new(burst).expect("validated: at least 1");
         Self {
-            tokens: f64::from(burst),
-            burst: f64::from(burst),
-            per_sec: f64::from(per_sec),
-            last: Instant::now(),
+            limiter: RateLimiter::direct(Quota::per_second(per_sec).allow_burst(burst_nz)),
+            refused_in_a_row: 0,
+            burst,
         }
     }
 
-    /// Takes one token if there is one.
-    pub(crate) fn take(&mut self) -> bool {
-        let now = Instant::now();
-        self.tokens = (self.tokens + now.duration_since(self.last).as_secs_f64() * self.per_sec)
-            .min(self.burst);
-        self.last = now;
-        if self.tokens >= 1.0 {
-            self.tokens -= 1.0;
-            true
+    pub(crate) fn take(&mut self) -> Verdict {
+        if self.limiter.check().is_ok() {
+            self.refused_in_a_row = 0;
+            return Verdict::Allowed;
+        }
+        self.refused_in_a_row += 1;
+        if self.refused_in_a_row > self.burst {
+            Verdict::Flooding
         } else {
-            false
+            Verdict::Refused
         }
     }
 }

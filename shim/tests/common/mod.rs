@@ -74,6 +74,14 @@ impl TestServer {
         }
     }
 
+    /// Alice owns a queue; Bob, another client, holds its send id.
+    pub async fn alice_and_bob(&self) -> (Client, Client, RcvId, SndId) {
+        let mut alice = self.client().await;
+        let bob = self.client().await;
+        let (rcv, snd) = alice.create_queue().await;
+        (alice, bob, rcv, snd)
+    }
+
     pub fn url(&self, path: &str) -> String {
         format!("http://{}{path}", self.addr)
     }
@@ -287,6 +295,27 @@ impl Client {
         let id = self.id();
         self.send_msg(&ClientMsg::Ping { id }).await;
         assert_eq!(self.recv_any().await, ServerMsg::Pong { id });
+    }
+
+    /// Asserts the next request is refused as `rate_limited`.
+    pub async fn assert_rate_limited(&mut self) {
+        match self.request(|id| ClientMsg::Ping { id }).await {
+            ServerMsg::Error {
+                code: sotto_shared::wire::relay::ErrorCode::RateLimited,
+                ..
+            } => {}
+            other => panic!("expected rate_limited, got {other:?}"),
+        }
+    }
+
+    /// Sends one-byte payloads `0..n`.
+    pub async fn send_numbered(&mut self, snd_id: SndId, n: u8) {
+        for i in 0..n {
+            assert!(matches!(
+                self.send(snd_id, &[i]).await,
+                ServerMsg::Ok { .. }
+            ));
+        }
     }
 
     /// Waits for the server to close; returns the close code.
