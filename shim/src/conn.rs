@@ -2,9 +2,12 @@
 //! subscribes to, and the bytes it holds in delivery windows.
 
 use std::collections::HashSet;
+use std::net::IpAddr;
+use std::num::NonZeroU32;
 use std::sync::atomic::{AtomicUsize, Ordering::Relaxed};
 use std::sync::{Arc, Mutex};
 
+use governor::{DefaultDirectRateLimiter, Quota, RateLimiter};
 use sotto_shared::wire::relay::ServerMsg;
 use tokio::sync::mpsc;
 use tokio_util::sync::CancellationToken;
@@ -69,6 +72,10 @@ impl OutboxReader {
 #[derive(Debug)]
 pub struct Conn {
     pub(crate) id: u64,
+    /// The client's address, for per-IP quotas (never logged).
+    pub(crate) ip: IpAddr,
+    /// Queue creations left this hour.
+    creations: DefaultDirectRateLimiter,
     outbox: Outbox,
     /// Cancelled when the client must be disconnected (it stopped reading).
     pub kill: CancellationToken,
@@ -80,17 +87,26 @@ pub struct Conn {
 }
 
 impl Conn {
-    /// A connection whose frames go to `outbox`.
+    /// A connection from `ip` whose frames go to `outbox`, which may create
+    /// `queues_per_hour` queues an hour.
     #[must_use]
-    pub fn new(id: u64, outbox: Outbox) -> Self {
+    pub fn new(id: u64, ip: IpAddr, outbox: Outbox, queues_per_hour: u32) -> Self {
+        let per_hour = NonZeroU32::new(queues_per_hour).expect("validated: at least 1");
         Self {
             id,
+            ip,
+            creations: RateLimiter::direct(Quota::per_hour(per_hour)),
             outbox,
             kill: CancellationToken::new(),
             subscriptions: Mutex::new(HashSet::new()),
             unacked_bytes: AtomicUsize::new(0),
             deferred: Mutex::new(HashSet::new()),
         }
+    }
+
+    /// Takes one of this hour's queue creations, if any is left.
+    pub(crate) fn may_create_queue(&self) -> bool {
+        self.creations.check().is_ok()
     }
 
     /// Queues a reply or notice for the client.

@@ -22,6 +22,7 @@ mod metrics;
 mod rate;
 mod relay;
 mod routes;
+mod server;
 mod socket;
 pub mod store;
 mod turn;
@@ -32,6 +33,7 @@ use std::time::Duration;
 
 use tokio::net::TcpListener;
 use tokio_util::sync::CancellationToken;
+use tokio_util::task::TaskTracker;
 
 pub use clock::{Clock, ManualClock, SystemClock};
 pub use config::Config;
@@ -48,6 +50,8 @@ pub(crate) struct AppState {
     pub(crate) relay: Arc<Relay>,
     pub(crate) metrics: Arc<Metrics>,
     pub(crate) shutdown: CancellationToken,
+    /// Every open WebSocket, so shutdown can wait for their Close frames.
+    pub(crate) sockets: TaskTracker,
 }
 
 /// Where the shim listens: the public port, and optionally the private metrics port.
@@ -93,7 +97,12 @@ pub async fn serve_with_clock(
     clock: Arc<dyn Clock>,
 ) -> Result<(), ShimError> {
     config.validate()?;
-    let store: Arc<dyn store::Store> = Arc::new(store::SqliteStore::open(&config.data_dir)?);
+    let capacity = store::Capacity {
+        max_queues: config.max_queues,
+        max_stored_bytes: config.max_stored_bytes,
+    };
+    let store: Arc<dyn store::Store> =
+        Arc::new(store::SqliteStore::open(&config.data_dir, capacity)?);
     if !config.dist_dir.join("index.html").is_file() {
         tracing::warn!(dist = %config.dist_dir.display(), "no web app found (run `cargo xtask run`); serving the relay only");
     }
@@ -102,6 +111,8 @@ pub async fn serve_with_clock(
         max_payload_bytes: config.max_payload_bytes,
         max_pending: config.max_pending,
         delivery_window: config.delivery_window,
+        queues_per_ip_per_hour: config.queues_per_ip_per_hour,
+        queue_idle_ms: config.queue_idle_secs.saturating_mul(1000),
         message_ttl_ms: config
             .message_ttl()
             .as_millis()
@@ -126,6 +137,7 @@ pub async fn serve_with_clock(
         relay: Arc::clone(&relay),
         metrics,
         shutdown: token.clone(),
+        sockets: TaskTracker::new(),
     };
 
     let sweeper = {
@@ -162,15 +174,30 @@ pub async fn serve_with_clock(
         })
     });
 
+    let caps = server::ConnectionCaps::new(
+        state.config.max_connections,
+        state.config.max_connections_per_ip,
+    );
+    let header_read_timeout = Duration::from_millis(state.config.header_read_timeout_ms);
+    let sockets = state.sockets.clone();
     let app = routes::router(state);
     let stop = token.clone();
-    let server = axum::serve(listeners.public, app).with_graceful_shutdown(async move {
+    tokio::spawn(async move {
         shutdown.await;
         tracing::info!("shutting down: closing sockets");
         // Stop accepting; tell every open socket to send Close and finish.
         stop.cancel();
     });
-    let result = server.await.map_err(ShimError::Listener);
+    server::serve(
+        listeners.public,
+        app,
+        caps,
+        header_read_timeout,
+        token.clone(),
+    )
+    .await;
+    sockets.close();
+    let _ = tokio::time::timeout(Duration::from_secs(10), sockets.wait()).await;
     token.cancel();
     let _ = sweeper.await;
     if let Some(metrics_server) = metrics_server {
@@ -178,7 +205,7 @@ pub async fn serve_with_clock(
     }
     store.flush().await.map_err(ShimError::Flush)?;
     tracing::info!("stopped");
-    result
+    Ok(())
 }
 
 /// Resolves on SIGTERM or Ctrl-C.

@@ -13,9 +13,12 @@
 //! across a wait on one: a client that does not read fills only its own outbox and is cut off.
 
 use std::collections::HashMap;
+use std::net::IpAddr;
+use std::num::NonZeroU32;
 use std::sync::atomic::Ordering::Relaxed;
 use std::sync::{Arc, Mutex};
 
+use governor::{DefaultKeyedRateLimiter, Quota, RateLimiter};
 use rand_core::Rng as _;
 use sotto_shared::wire::relay::{
     ClientMsg, ErrorCode, MsgId, Payload, RcvId, ReqId, ServerMsg, SndId,
@@ -38,6 +41,10 @@ pub struct Limits {
     pub message_ttl_ms: u64,
     /// Messages in flight (pushed, unacknowledged) per subscription.
     pub delivery_window: u32,
+    /// Queues one IP address may create per hour.
+    pub queues_per_ip_per_hour: u32,
+    /// A queue unused (no send, no subscribe) this long is deleted.
+    pub queue_idle_ms: u64,
 }
 
 /// TURN settings.
@@ -100,6 +107,8 @@ pub struct Relay {
     limits: Limits,
     turn: Turn,
     slots: Mutex<HashMap<QueueKey, Slot>>,
+    /// Queue creations per IP address.
+    creations_by_ip: DefaultKeyedRateLimiter<IpAddr>,
 }
 
 impl std::fmt::Debug for Relay {
@@ -107,6 +116,24 @@ impl std::fmt::Debug for Relay {
         f.debug_struct("Relay")
             .field("limits", &self.limits)
             .finish_non_exhaustive()
+    }
+}
+
+/// Adds a sweep's count to its counter; a failure is logged and counts 0.
+fn counted(
+    result: Result<u64, StoreError>,
+    counter: &std::sync::atomic::AtomicU64,
+    what: &'static str,
+) -> u64 {
+    match result {
+        Ok(n) => {
+            counter.fetch_add(n, Relaxed);
+            n
+        }
+        Err(e) => {
+            tracing::warn!(error = %e, what, "sweep failed");
+            0
+        }
     }
 }
 
@@ -121,6 +148,10 @@ fn store_error(e: &StoreError) -> (ErrorCode, &'static str) {
         StoreError::QueueFull => (
             ErrorCode::QueueFull,
             "the queue is full; the receiver must ack first",
+        ),
+        StoreError::StoreFull => (
+            ErrorCode::QueueFull,
+            "the shim's storage is full; try again later",
         ),
         StoreError::Internal(_) => (
             ErrorCode::Internal,
@@ -142,8 +173,11 @@ impl Relay {
             store,
             clock,
             metrics,
-            limits,
             turn,
+            creations_by_ip: RateLimiter::keyed(Quota::per_hour(
+                NonZeroU32::new(limits.queues_per_ip_per_hour).expect("validated: at least 1"),
+            )),
+            limits,
             slots: Mutex::new(HashMap::new()),
         }
     }
@@ -163,7 +197,7 @@ impl Relay {
     pub async fn handle(&self, conn: &Arc<Conn>, msg: ClientMsg) -> Option<ServerMsg> {
         let id = msg.id();
         let result = match msg {
-            ClientMsg::CreateQueue { id } => self.create_queue(id).await,
+            ClientMsg::CreateQueue { id } => self.create_queue(conn, id).await,
             ClientMsg::Subscribe { id, rcv_id } => return self.subscribe(conn, id, rcv_id).await,
             ClientMsg::Ack { id, rcv_id, msg_id } => self.ack(conn, id, &rcv_id, msg_id).await,
             ClientMsg::Send {
@@ -181,7 +215,14 @@ impl Relay {
         }))
     }
 
-    async fn create_queue(&self, id: ReqId) -> Result<ServerMsg, StoreError> {
+    async fn create_queue(&self, conn: &Conn, id: ReqId) -> Result<ServerMsg, StoreError> {
+        if !conn.may_create_queue() || self.creations_by_ip.check_key(&conn.ip).is_err() {
+            return Ok(self.error(
+                Some(id),
+                ErrorCode::RateLimited,
+                "too many new queues from here; try again later",
+            ));
+        }
         let mut rng = rand_core::UnwrapErr(getrandom::SysRng);
         let rcv_id = RcvId::random(&mut rng);
         let snd_id = SndId::random(&mut rng);
@@ -193,7 +234,7 @@ impl Relay {
 
     async fn subscribe(&self, conn: &Arc<Conn>, id: ReqId, rcv_id: RcvId) -> Option<ServerMsg> {
         let queue = QueueKey::of(&rcv_id);
-        match self.store.queue_exists(queue).await {
+        match self.store.touch(queue, self.clock.now_ms()).await {
             Ok(true) => {}
             Ok(false) => {
                 return Some(self.error(Some(id), ErrorCode::UnknownQueue, "no such queue"));
@@ -486,22 +527,14 @@ impl Relay {
         }
     }
 
-    /// Deletes expired messages; returns how many.
+    /// Deletes expired messages and idle queues; returns how many messages.
     pub async fn sweep(&self) -> u64 {
-        let before = self
-            .clock
-            .now_ms()
-            .saturating_sub(self.limits.message_ttl_ms);
-        match self.store.expire(before).await {
-            Ok(n) => {
-                self.metrics.expired.fetch_add(n, Relaxed);
-                n
-            }
-            Err(e) => {
-                tracing::warn!(error = %e, "expiry sweep failed");
-                0
-            }
-        }
+        self.creations_by_ip.retain_recent();
+        let ago = |ms| self.clock.now_ms().saturating_sub(ms);
+        let idle = self.store.expire_idle(ago(self.limits.queue_idle_ms)).await;
+        counted(idle, &self.metrics.idle_queues_deleted, "idle queues");
+        let expired = self.store.expire(ago(self.limits.message_ttl_ms)).await;
+        counted(expired, &self.metrics.expired, "expired messages")
     }
 
     /// The store, for metrics and shutdown.

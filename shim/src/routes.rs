@@ -2,13 +2,16 @@
 
 use std::path::Path;
 
-use axum::Router;
+use std::net::IpAddr;
+use std::sync::Arc;
+
 use axum::body::Body;
 use axum::extract::{State, WebSocketUpgrade};
 use axum::http::Request;
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
+use axum::{Extension, Router};
 use sha2::{Digest as _, Sha256};
 use sotto_shared::wire::relay::SUBPROTOCOL;
 use tower_http::classify::{ServerErrorsAsFailures, SharedClassifier};
@@ -17,6 +20,7 @@ use tower_http::set_header::SetResponseHeaderLayer;
 use tower_http::trace::TraceLayer;
 
 use crate::AppState;
+use crate::server::{Admitted, ClientIp};
 
 pub(crate) fn router(state: AppState) -> Router {
     let dist = state.config.dist_dir.clone();
@@ -130,6 +134,8 @@ async fn metrics(State(state): State<AppState>) -> Response {
 
 async fn websocket(
     State(state): State<AppState>,
+    ip: Option<Extension<ClientIp>>,
+    admitted: Option<Extension<Arc<Admitted>>>,
     headers: HeaderMap,
     upgrade: WebSocketUpgrade,
 ) -> Response {
@@ -147,7 +153,15 @@ async fn websocket(
         .max_write_buffer_size(4 * max)
         .max_message_size(max)
         .max_frame_size(max)
-        .on_upgrade(move |socket| crate::socket::run(socket, state))
+        .on_upgrade(move |socket| {
+            let ip = ip.map_or(IpAddr::from([0, 0, 0, 0]), |Extension(ClientIp(ip))| ip);
+            let sockets = state.sockets.clone();
+            // The connection's place under the caps is held until the socket closes.
+            sockets.track_future(async move {
+                crate::socket::run(socket, ip, state).await;
+                drop(admitted);
+            })
+        })
 }
 
 /// Browsers always send `Origin` on WebSocket upgrades. Allowed: the configured origins, or by

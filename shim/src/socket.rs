@@ -5,6 +5,7 @@
 //! `--ping-interval-ms` and closes the socket when no pong arrives within `--pong-timeout-ms`.
 //! So a client that does not read is cut off within seconds, whether or not it is sent anything.
 
+use std::net::IpAddr;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
@@ -48,7 +49,7 @@ struct Deadlines {
 }
 
 #[tracing::instrument(skip_all, fields(conn))]
-pub(crate) async fn run(socket: WebSocket, state: AppState) {
+pub(crate) async fn run(socket: WebSocket, ip: IpAddr, state: AppState) {
     let id = NEXT_CONN.fetch_add(1, Ordering::Relaxed);
     tracing::Span::current().record("conn", id);
     let metrics = Arc::clone(&state.metrics);
@@ -56,7 +57,12 @@ pub(crate) async fn run(socket: WebSocket, state: AppState) {
 
     let (outbox, frames) = Outbox::new(state.config.max_socket_bytes);
     let (control, controls) = mpsc::channel::<Control>(1);
-    let conn = Arc::new(Conn::new(id, outbox));
+    let conn = Arc::new(Conn::new(
+        id,
+        ip,
+        outbox,
+        state.config.queues_per_connection_per_hour,
+    ));
     let (sink, mut stream) = socket.split();
     let pongs = Arc::new(AtomicU64::new(0));
     let deadlines = Deadlines {

@@ -14,7 +14,7 @@ use tokio::sync::oneshot;
 
 use crate::error::ShimError;
 
-use super::{Backlog, BoxFuture, Pushed, QueueKey, Store, StoreError, StoredMsg};
+use super::{Backlog, BoxFuture, Capacity, Pushed, QueueKey, Store, StoreError, StoredMsg};
 
 const SCHEMA: &str = "PRAGMA journal_mode = WAL;
      PRAGMA synchronous = FULL;
@@ -24,7 +24,8 @@ const SCHEMA: &str = "PRAGMA journal_mode = WAL;
          queue BLOB PRIMARY KEY,           -- SHA-256(rcv_id); rcv_id itself is never stored
          snd_id BLOB NOT NULL UNIQUE,
          head INTEGER NOT NULL DEFAULT 0,  -- last seq assigned
-         created_ms INTEGER NOT NULL
+         created_ms INTEGER NOT NULL,
+         last_used_ms INTEGER NOT NULL DEFAULT 0  -- last send or subscribe
      ) WITHOUT ROWID;
      CREATE TABLE IF NOT EXISTS messages (
          queue BLOB NOT NULL REFERENCES queues(queue) ON DELETE CASCADE,
@@ -52,8 +53,9 @@ enum Op {
         now_ms: u64,
         reply: Reply<()>,
     },
-    Exists {
+    Touch {
         queue: QueueKey,
+        now_ms: u64,
         reply: Reply<bool>,
     },
     Push {
@@ -84,6 +86,10 @@ enum Op {
         before_ts: u64,
         reply: Reply<u64>,
     },
+    ExpireIdle {
+        before_ms: u64,
+        reply: Reply<u64>,
+    },
     Count {
         reply: Reply<u64>,
     },
@@ -108,7 +114,7 @@ impl SqliteStore {
     ///
     /// # Errors
     /// Why the directory or database cannot be used.
-    pub fn open(dir: &Path) -> Result<Self, ShimError> {
+    pub fn open(dir: &Path, capacity: Capacity) -> Result<Self, ShimError> {
         std::fs::create_dir_all(dir).map_err(|source| ShimError::DataDir {
             path: dir.to_owned(),
             source,
@@ -120,6 +126,8 @@ impl SqliteStore {
         };
         let conn = Connection::open(&path).map_err(database)?;
         conn.execute_batch(SCHEMA).map_err(database)?;
+        migrate(&conn).map_err(database)?;
+        let usage = Usage::of(&conn, capacity).map_err(database)?;
         // Check that the directory is writable now rather than at the first send.
         conn.execute_batch("BEGIN IMMEDIATE; COMMIT;")
             .map_err(database)?;
@@ -128,7 +136,7 @@ impl SqliteStore {
         let (ops, rx) = std_mpsc::channel();
         std::thread::Builder::new()
             .name("sqlite-store".into())
-            .spawn(move || run(conn, &rx))
+            .spawn(move || run(conn, usage, &rx))
             .map_err(ShimError::Thread)?;
         Ok(Self { ops })
     }
@@ -161,8 +169,12 @@ impl Store for SqliteStore {
             reply,
         })
     }
-    fn queue_exists(&self, queue: QueueKey) -> BoxFuture<'_, Result<bool, StoreError>> {
-        self.call(|reply| Op::Exists { queue, reply })
+    fn touch(&self, queue: QueueKey, now_ms: u64) -> BoxFuture<'_, Result<bool, StoreError>> {
+        self.call(|reply| Op::Touch {
+            queue,
+            now_ms,
+            reply,
+        })
     }
     fn push(
         &self,
@@ -209,6 +221,9 @@ impl Store for SqliteStore {
     fn expire(&self, before_ts: u64) -> BoxFuture<'_, Result<u64, StoreError>> {
         self.call(|reply| Op::Expire { before_ts, reply })
     }
+    fn expire_idle(&self, before_ms: u64) -> BoxFuture<'_, Result<u64, StoreError>> {
+        self.call(|reply| Op::ExpireIdle { before_ms, reply })
+    }
     fn queue_count(&self) -> BoxFuture<'_, Result<u64, StoreError>> {
         self.call(|reply| Op::Count { reply })
     }
@@ -217,8 +232,46 @@ impl Store for SqliteStore {
     }
 }
 
+/// Adds what older databases lack.
+fn migrate(conn: &Connection) -> Result<(), rusqlite::Error> {
+    let has_last_used: bool = conn
+        .prepare("SELECT 1 FROM pragma_table_info('queues') WHERE name = 'last_used_ms'")?
+        .exists([])?;
+    if !has_last_used {
+        conn.execute_batch(
+            "ALTER TABLE queues ADD COLUMN last_used_ms INTEGER NOT NULL DEFAULT 0;
+             UPDATE queues SET last_used_ms = created_ms;",
+        )?;
+    }
+    Ok(())
+}
+
+/// What the store holds, kept by the store thread so limits need no scan per request.
+#[derive(Debug)]
+struct Usage {
+    capacity: Capacity,
+    queues: u64,
+    bytes: u64,
+}
+
+impl Usage {
+    fn of(conn: &Connection, capacity: Capacity) -> Result<Self, rusqlite::Error> {
+        let queues: i64 = conn.query_row("SELECT COUNT(*) FROM queues", [], |r| r.get(0))?;
+        let bytes: i64 = conn.query_row(
+            "SELECT COALESCE(SUM(length(payload)), 0) FROM messages",
+            [],
+            |r| r.get(0),
+        )?;
+        Ok(Self {
+            capacity,
+            queues: queues as u64,
+            bytes: bytes as u64,
+        })
+    }
+}
+
 /// The store thread: batches waiting requests into one transaction.
-fn run(mut conn: Connection, rx: &std_mpsc::Receiver<Op>) {
+fn run(mut conn: Connection, mut usage: Usage, rx: &std_mpsc::Receiver<Op>) {
     while let Ok(first) = rx.recv() {
         let mut batch = vec![first];
         while batch.len() < MAX_BATCH {
@@ -232,12 +285,18 @@ fn run(mut conn: Connection, rx: &std_mpsc::Receiver<Op>) {
         let outcome = (|| -> Result<(), rusqlite::Error> {
             let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
             for op in batch {
-                replies.push(execute(&tx, op)?);
+                replies.push(execute(&tx, &mut usage, op)?);
             }
             tx.commit()
         })();
         // Replies are sent only after the commit: `ok` means durable.
         let mut failure = outcome.err().map(internal);
+        if failure.is_some() {
+            // The batch rolled back: count again rather than guess.
+            if let Ok(counted) = Usage::of(&conn, usage.capacity) {
+                usage = counted;
+            }
+        }
         if wants_checkpoint && failure.is_none() {
             // Fold the WAL into the main file so a stopped shim leaves one self-contained file.
             failure = conn
@@ -252,7 +311,11 @@ fn run(mut conn: Connection, rx: &std_mpsc::Receiver<Op>) {
 }
 
 /// Runs one request inside the batch transaction; returns how to answer once the commit is known.
-fn execute(tx: &rusqlite::Transaction<'_>, op: Op) -> Result<Answer, rusqlite::Error> {
+fn execute(
+    tx: &rusqlite::Transaction<'_>,
+    usage: &mut Usage,
+    op: Op,
+) -> Result<Answer, rusqlite::Error> {
     fn answer<T: Send + 'static>(reply: Reply<T>, result: Result<T, StoreError>) -> Answer {
         Box::new(move |failure| {
             let _ = reply.send(match failure {
@@ -268,18 +331,25 @@ fn execute(tx: &rusqlite::Transaction<'_>, op: Op) -> Result<Answer, rusqlite::E
             now_ms,
             reply,
         } => {
+            if usage.queues >= usage.capacity.max_queues {
+                return Ok(answer(reply, Err(StoreError::StoreFull)));
+            }
             tx.prepare_cached(
-                "INSERT INTO queues (queue, snd_id, created_ms) VALUES (?1, ?2, ?3)",
+                "INSERT INTO queues (queue, snd_id, created_ms, last_used_ms) VALUES (?1, ?2, ?3, ?3)",
             )?
             .execute(params![&queue.0[..], &snd_id.as_bytes()[..], now_ms as i64])?;
+            usage.queues += 1;
             answer(reply, Ok(()))
         }
-        Op::Exists { queue, reply } => {
-            let found = tx
-                .prepare_cached("SELECT 1 FROM queues WHERE queue = ?1")?
-                .query_row([&queue.0[..]], |_| Ok(()))
-                .optional()?;
-            answer(reply, Ok(found.is_some()))
+        Op::Touch {
+            queue,
+            now_ms,
+            reply,
+        } => {
+            let n = tx
+                .prepare_cached("UPDATE queues SET last_used_ms = ?2 WHERE queue = ?1")?
+                .execute(params![&queue.0[..], now_ms as i64])?;
+            answer(reply, Ok(n > 0))
         }
         Op::Push {
             snd_id,
@@ -302,12 +372,17 @@ fn execute(tx: &rusqlite::Transaction<'_>, op: Op) -> Result<Answer, rusqlite::E
             if pending >= i64::from(max_pending) {
                 return Ok(answer(reply, Err(StoreError::QueueFull)));
             }
+            let len = payload.len() as u64;
+            if usage.bytes + len > usage.capacity.max_stored_bytes {
+                return Ok(answer(reply, Err(StoreError::StoreFull)));
+            }
+            usage.bytes += len;
             let seq = head + 1;
             tx.prepare_cached(
                 "INSERT INTO messages (queue, seq, msg_id, ts, payload) VALUES (?1, ?2, ?3, ?4, ?5)")?.execute(params![&queue, seq, &msg_id.0, ts as i64, &payload],
             )?;
-            tx.prepare_cached("UPDATE queues SET head = ?2 WHERE queue = ?1")?
-                .execute(params![&queue, seq])?;
+            tx.prepare_cached("UPDATE queues SET head = ?2, last_used_ms = ?3 WHERE queue = ?1")?
+                .execute(params![&queue, seq, ts as i64])?;
             let queue = QueueKey(queue.try_into().expect("queue keys are 32 bytes"));
             let msg = StoredMsg {
                 seq: seq as u64,
@@ -367,21 +442,56 @@ fn execute(tx: &rusqlite::Transaction<'_>, op: Op) -> Result<Answer, rusqlite::E
             if exists.is_none() {
                 return Ok(answer(reply, Err(StoreError::UnknownQueue)));
             }
-            let n = tx
-                .prepare_cached("DELETE FROM messages WHERE queue = ?1 AND msg_id = ?2")?
-                .execute(params![&queue.0[..], &msg_id.0])?;
-            answer(reply, Ok(n > 0))
+            let freed: Option<i64> = tx
+                .prepare_cached(
+                    "DELETE FROM messages WHERE queue = ?1 AND msg_id = ?2 RETURNING length(payload)",
+                )?
+                .query_row(params![&queue.0[..], &msg_id.0], |r| r.get(0))
+                .optional()?;
+            if let Some(len) = freed {
+                usage.bytes = usage.bytes.saturating_sub(len as u64);
+            }
+            answer(reply, Ok(freed.is_some()))
         }
         Op::Delete { queue, reply } => {
+            let held: i64 = tx
+                .prepare_cached(
+                    "SELECT COALESCE(SUM(length(payload)), 0) FROM messages WHERE queue = ?1",
+                )?
+                .query_row([&queue.0[..]], |r| r.get(0))?;
             let n = tx
                 .prepare_cached("DELETE FROM queues WHERE queue = ?1")?
                 .execute([&queue.0[..]])?;
+            if n > 0 {
+                usage.queues = usage.queues.saturating_sub(1);
+                usage.bytes = usage.bytes.saturating_sub(held as u64);
+            }
             answer(reply, Ok(n > 0))
         }
         Op::Expire { before_ts, reply } => {
+            let freed: i64 = tx
+                .prepare_cached(
+                    "SELECT COALESCE(SUM(length(payload)), 0) FROM messages WHERE ts < ?1",
+                )?
+                .query_row([before_ts as i64], |r| r.get(0))?;
             let n = tx
                 .prepare_cached("DELETE FROM messages WHERE ts < ?1")?
                 .execute([before_ts as i64])?;
+            usage.bytes = usage.bytes.saturating_sub(freed as u64);
+            answer(reply, Ok(n as u64))
+        }
+        Op::ExpireIdle { before_ms, reply } => {
+            let held: i64 = tx
+                .prepare_cached(
+                    "SELECT COALESCE(SUM(length(m.payload)), 0) FROM messages m
+                     JOIN queues q ON q.queue = m.queue WHERE q.last_used_ms < ?1",
+                )?
+                .query_row([before_ms as i64], |r| r.get(0))?;
+            let n = tx
+                .prepare_cached("DELETE FROM queues WHERE last_used_ms < ?1")?
+                .execute([before_ms as i64])?;
+            usage.queues = usage.queues.saturating_sub(n as u64);
+            usage.bytes = usage.bytes.saturating_sub(held as u64);
             answer(reply, Ok(n as u64))
         }
         Op::Count { reply } => {
