@@ -29,8 +29,8 @@ mod defaults {
     pub(super) const MAX_SOCKET_BYTES: usize = 1024 * KIB;
     pub(super) const DELIVERY_WINDOW: u32 = 32;
     pub(super) const WRITE_TIMEOUT_MS: u64 = 10_000;
-    pub(super) const PING_INTERVAL_MS: u64 = 10_000;
-    pub(super) const PONG_TIMEOUT_MS: u64 = 10_000;
+    pub(super) const PING_INTERVAL_MS: u64 = 5_000;
+    pub(super) const PONG_TIMEOUT_MS: u64 = 5_000;
     pub(super) const HEADER_READ_TIMEOUT_MS: u64 = 10_000;
     pub(super) const MAX_CONNECTIONS: usize = 20_000;
     pub(super) const MAX_CONNECTIONS_PER_IP: usize = 64;

@@ -3,7 +3,7 @@
 //! - `setup`: install what is missing (pinned versions; see `setup.rs`)
 //! - `run`:   set up, build the web app, start the shim, print the URL
 //! - `test`:  set up, build, run every test (unit, scenario, vectors, shim, fuzz smoke, browsers)
-//! - `bench [crypto|relay]`: benchmarks, printed as ratios against a baseline of the same run
+//! - `bench [crypto|relay|abuse]`: benchmarks, printed as ratios against a baseline of the same run
 //! - `fuzz [seconds]`: every fuzz target for a bounded time
 
 mod bench;
@@ -29,7 +29,7 @@ fn main() -> ExitCode {
         "build-web" => setup::all(setup::Need::WebBuild).and_then(|()| web::build()),
         _ => {
             eprintln!(
-                "usage: cargo xtask <setup|run|test|bench [crypto|relay]|fuzz [seconds]|build-web>"
+                "usage: cargo xtask <setup|run|test|bench [crypto|relay|abuse]|fuzz [seconds]|build-web>"
             );
             return ExitCode::from(2);
         }

@@ -270,8 +270,22 @@ impl Usage {
     }
 }
 
+impl Op {
+    /// Whether `ok` for this request promises it survives a crash. Acks, touches, reads and
+    /// expiry do not: losing one means a redelivery or a later sweep, never a lost message.
+    fn needs_fsync(&self) -> bool {
+        matches!(
+            self,
+            Op::Create { .. } | Op::Push { .. } | Op::Delete { .. } | Op::Flush { .. }
+        )
+    }
+}
+
 /// The store thread: batches waiting requests into one transaction.
 fn run(mut conn: Connection, mut usage: Usage, rx: &std_mpsc::Receiver<Op>) {
+    // In WAL mode, `synchronous = NORMAL` commits without an fsync; the next FULL commit's
+    // fsync of the WAL makes those earlier frames durable too.
+    let mut full = true;
     while let Ok(first) = rx.recv() {
         let mut batch = vec![first];
         while batch.len() < MAX_BATCH {
@@ -280,9 +294,16 @@ fn run(mut conn: Connection, mut usage: Usage, rx: &std_mpsc::Receiver<Op>) {
                 Err(_) => break,
             }
         }
+        let needs_fsync = batch.iter().any(Op::needs_fsync);
         let wants_checkpoint = batch.iter().any(|op| matches!(op, Op::Flush { .. }));
         let mut replies: Vec<Answer> = Vec::with_capacity(batch.len());
         let outcome = (|| -> Result<(), rusqlite::Error> {
+            if needs_fsync != full {
+                // If this fails the batch is dropped unanswered: its callers see `internal`.
+                let level = if needs_fsync { "FULL" } else { "NORMAL" };
+                conn.pragma_update(None, "synchronous", level)?;
+                full = needs_fsync;
+            }
             let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
             for op in batch {
                 replies.push(execute(&tx, &mut usage, op)?);
