@@ -12,7 +12,7 @@ use std::time::{Duration, Instant};
 
 use axum::extract::ws::{CloseFrame, Message, WebSocket};
 use futures_util::stream::{SplitSink, SplitStream};
-use futures_util::{SinkExt as _, StreamExt as _};
+use futures_util::{FutureExt as _, SinkExt as _, StreamExt as _};
 use sotto_shared::wire::relay::{ClientMsg, ErrorCode};
 use tokio::sync::mpsc;
 
@@ -111,22 +111,22 @@ async fn write_loop(
     let start = tokio::time::Instant::now();
     let mut ping = tokio::time::interval_at(start + deadlines.ping_every, deadlines.ping_every);
     ping.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-    // When the outstanding ping must be answered, and the pong count when it was sent.
-    let mut pong_due: Option<(tokio::time::Instant, u64)> = None;
+    // The pong count when the outstanding ping was sent, and its deadline. The futures below
+    // are made once per socket: a fresh `cancelled()` or `sleep` per loop turn would register
+    // with the shared shutdown token and the timer on every frame.
+    let mut pong_due: Option<u64> = None;
+    let pong_deadline = tokio::time::sleep_until(start);
+    let shutdown = state.shutdown.cancelled();
     let kill = conn.kill.clone();
+    let killed = kill.cancelled();
+    tokio::pin!(pong_deadline, shutdown, killed);
     let close = loop {
-        let awaiting_pong = async {
-            match pong_due {
-                Some((at, _)) => tokio::time::sleep_until(at).await,
-                None => std::future::pending().await,
-            }
-        };
         tokio::select! {
             biased;
             Some(Control::Close(code, why)) = controls.recv() => break Some((code, why)),
-            () = state.shutdown.cancelled() => break Some((GOING_AWAY, "shim shutting down")),
-            () = awaiting_pong => {
-                let (_, seen) = pong_due.take().expect("set while awaited");
+            () = &mut shutdown => break Some((GOING_AWAY, "shim shutting down")),
+            () = &mut pong_deadline, if pong_due.is_some() => {
+                let seen = pong_due.take().expect("set while awaited");
                 if pongs.load(Ordering::Relaxed) == seen {
                     conn.too_slow(metrics, "no pong");
                     break Some((POLICY, "no pong"));
@@ -134,33 +134,31 @@ async fn write_loop(
             }
             _ = ping.tick() => {
                 if pong_due.is_none() {
-                    pong_due = Some((
-                        tokio::time::Instant::now() + deadlines.pong_within,
-                        pongs.load(Ordering::Relaxed),
-                    ));
+                    pong_due = Some(pongs.load(Ordering::Relaxed));
+                    pong_deadline.as_mut().reset(tokio::time::Instant::now() + deadlines.pong_within);
                 }
-                let sent = tokio::time::timeout(deadlines.write, sink.send(Message::Ping(Default::default()))).await;
+                let sent = within(deadlines.write, sink.send(Message::Ping(Default::default()))).await;
                 match sent {
-                    Ok(Ok(())) => {}
-                    Ok(Err(_)) => break None,
-                    Err(_) => {
+                    Some(Ok(())) => {}
+                    Some(Err(_)) => break None,
+                    None => {
                         conn.too_slow(metrics, "write timed out");
                         break None;
                     }
                 }
             }
             frame = frames.recv() => match frame {
-                Some(text) => match tokio::time::timeout(deadlines.write, write_batch(&mut sink, &mut frames, text)).await {
-                    Ok(Ok(())) => {}
-                    Ok(Err(())) => break None,
-                    Err(_) => {
+                Some(text) => match within(deadlines.write, write_batch(&mut sink, &mut frames, text)).await {
+                    Some(Ok(())) => {}
+                    Some(Err(())) => break None,
+                    None => {
                         conn.too_slow(metrics, "write timed out");
                         break None;
                     }
                 },
                 None => break None,
             },
-            () = kill.cancelled() => break Some((POLICY, "not reading fast enough")),
+            () = &mut killed => break Some((POLICY, "not reading fast enough")),
         }
     };
     drop(conn);
@@ -182,6 +180,17 @@ async fn write_loop(
         let _ = sink.close().await;
     };
     let _ = tokio::time::timeout(deadlines.write, finish).await;
+}
+
+/// Runs `write` to completion within `deadline`; `None` if it did not finish in time. The timer
+/// is armed only if the write cannot finish at once, which on a reading client it almost
+/// always can.
+async fn within<T>(deadline: Duration, write: impl Future<Output = T>) -> Option<T> {
+    let mut write = std::pin::pin!(write);
+    if let Some(done) = write.as_mut().now_or_never() {
+        return Some(done);
+    }
+    tokio::time::timeout(deadline, write).await.ok()
 }
 
 /// Feeds `first` and whatever else is queued (up to [`BATCH`]), then flushes once: one write
@@ -216,10 +225,13 @@ async fn read_loop(
         state.config.rate_limit_per_sec,
         state.config.rate_limit_burst,
     );
+    let shutdown = state.shutdown.cancelled();
+    let killed = conn.kill.cancelled();
+    tokio::pin!(shutdown, killed);
     loop {
         let frame = tokio::select! {
-            () = conn.kill.cancelled() => return,
-            () = state.shutdown.cancelled() => return,
+            () = &mut killed => return,
+            () = &mut shutdown => return,
             frame = stream.next() => frame,
         };
         let frame = match frame {

@@ -35,8 +35,11 @@ const SCHEMA: &str = "PRAGMA journal_mode = WAL;
          payload BLOB NOT NULL,
          PRIMARY KEY (queue, seq)
      ) WITHOUT ROWID;
-     CREATE UNIQUE INDEX IF NOT EXISTS messages_by_id ON messages(queue, msg_id);
-     CREATE INDEX IF NOT EXISTS messages_by_ts ON messages(ts);";
+     -- No secondary indexes: every send and ack would write them too. An ack finds its message
+     -- among its queue's at most --max-pending rows by the primary key's prefix; the expiry
+     -- sweep scans the table once a minute.
+     DROP INDEX IF EXISTS messages_by_id;
+     DROP INDEX IF EXISTS messages_by_ts;";
 
 /// Requests taken into one transaction at most.
 const MAX_BATCH: usize = 512;

@@ -28,7 +28,12 @@ pub(crate) fn spawn(args: &[&str]) -> (Child, String) {
     let mut child = Command::new(&program)
         .args(rest)
         .stdout(Stdio::piped())
-        .stderr(Stdio::null())
+        // `SOTTO_BENCH_LOGS=1` shows the shim's log (warnings and up).
+        .stderr(if std::env::var_os("SOTTO_BENCH_LOGS").is_some() {
+            Stdio::inherit()
+        } else {
+            Stdio::null()
+        })
         .spawn()
         .unwrap_or_else(|e| {
             panic!(
