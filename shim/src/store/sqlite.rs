@@ -18,8 +18,14 @@ use super::{Backlog, BoxFuture, Capacity, Pushed, QueueKey, Store, StoreError, S
 
 const SCHEMA: &str = "PRAGMA journal_mode = WAL;
      PRAGMA synchronous = FULL;
-     PRAGMA foreign_keys = ON;
+     -- Off: checking the key on every insert made SQLite open (and malloc, and free) a
+     -- statement journal per statement; the store deletes a queue's messages itself.
+     PRAGMA foreign_keys = OFF;
      PRAGMA busy_timeout = 5000;
+     -- A group commit dirties more pages than the default 2 MB cache holds; SQLite then grows
+     -- the cache for the transaction and frees it after, and the allocator hands the memory
+     -- back and faults it in again every batch. 64 MB (used only as needed) avoids that.
+     PRAGMA cache_size = -65536;
      CREATE TABLE IF NOT EXISTS queues (
          queue BLOB PRIMARY KEY,           -- SHA-256(rcv_id); rcv_id itself is never stored
          snd_id BLOB NOT NULL UNIQUE,
@@ -28,7 +34,7 @@ const SCHEMA: &str = "PRAGMA journal_mode = WAL;
          last_used_ms INTEGER NOT NULL DEFAULT 0  -- last send or subscribe
      ) WITHOUT ROWID;
      CREATE TABLE IF NOT EXISTS messages (
-         queue BLOB NOT NULL REFERENCES queues(queue) ON DELETE CASCADE,
+         queue BLOB NOT NULL REFERENCES queues(queue),  -- not enforced (foreign_keys off)
          seq INTEGER NOT NULL,
          msg_id TEXT NOT NULL,
          ts INTEGER NOT NULL,
@@ -284,12 +290,66 @@ impl Op {
     }
 }
 
+/// Where the store thread's time goes, logged once a second at debug level
+/// (`RUST_LOG=sotto_shim::store=debug`).
+#[derive(Debug)]
+struct Stats {
+    since: std::time::Instant,
+    batches: u32,
+    fsynced: u32,
+    ops: usize,
+    exec: std::time::Duration,
+    commit: std::time::Duration,
+}
+
+impl Default for Stats {
+    fn default() -> Self {
+        Self {
+            since: std::time::Instant::now(),
+            batches: 0,
+            fsynced: 0,
+            ops: 0,
+            exec: std::time::Duration::ZERO,
+            commit: std::time::Duration::ZERO,
+        }
+    }
+}
+
+impl Stats {
+    fn add(
+        &mut self,
+        ops: usize,
+        fsynced: bool,
+        began: std::time::Instant,
+        executed: std::time::Instant,
+    ) {
+        self.batches += 1;
+        self.fsynced += u32::from(fsynced);
+        self.ops += ops;
+        self.exec += executed.saturating_duration_since(began);
+        self.commit += executed.elapsed();
+        if self.since.elapsed() >= std::time::Duration::from_secs(1) {
+            tracing::debug!(
+                batches = self.batches,
+                fsynced = self.fsynced,
+                ops = self.ops,
+                exec_ms = self.exec.as_millis() as u64,
+                commit_ms = self.commit.as_millis() as u64,
+                "store, last second"
+            );
+            *self = Self::default();
+        }
+    }
+}
+
 /// The store thread: batches waiting requests into one transaction.
 fn run(mut conn: Connection, mut usage: Usage, rx: &std_mpsc::Receiver<Op>) {
     // In WAL mode, `synchronous = NORMAL` commits without an fsync; the next FULL commit's
     // fsync of the WAL makes those earlier frames durable too.
     let mut full = true;
+    let mut stats = Stats::default();
     while let Ok(first) = rx.recv() {
+        let began = std::time::Instant::now();
         let mut batch = vec![first];
         while batch.len() < MAX_BATCH {
             match rx.try_recv() {
@@ -298,6 +358,8 @@ fn run(mut conn: Connection, mut usage: Usage, rx: &std_mpsc::Receiver<Op>) {
             }
         }
         let needs_fsync = batch.iter().any(Op::needs_fsync);
+        let ops = batch.len();
+        let mut executed = began;
         let wants_checkpoint = batch.iter().any(|op| matches!(op, Op::Flush { .. }));
         let mut replies: Vec<Answer> = Vec::with_capacity(batch.len());
         let outcome = (|| -> Result<(), rusqlite::Error> {
@@ -311,8 +373,10 @@ fn run(mut conn: Connection, mut usage: Usage, rx: &std_mpsc::Receiver<Op>) {
             for op in batch {
                 replies.push(execute(&tx, &mut usage, op)?);
             }
+            executed = std::time::Instant::now();
             tx.commit()
         })();
+        stats.add(ops, needs_fsync, began, executed);
         // Replies are sent only after the commit: `ok` means durable.
         let mut failure = outcome.err().map(internal);
         if failure.is_some() {
@@ -483,6 +547,8 @@ fn execute(
                     "SELECT COALESCE(SUM(length(payload)), 0) FROM messages WHERE queue = ?1",
                 )?
                 .query_row([&queue.0[..]], |r| r.get(0))?;
+            tx.prepare_cached("DELETE FROM messages WHERE queue = ?1")?
+                .execute([&queue.0[..]])?;
             let n = tx
                 .prepare_cached("DELETE FROM queues WHERE queue = ?1")?
                 .execute([&queue.0[..]])?;
@@ -511,6 +577,10 @@ fn execute(
                      JOIN queues q ON q.queue = m.queue WHERE q.last_used_ms < ?1",
                 )?
                 .query_row([before_ms as i64], |r| r.get(0))?;
+            tx.prepare_cached(
+                "DELETE FROM messages WHERE queue IN (SELECT queue FROM queues WHERE last_used_ms < ?1)",
+            )?
+            .execute([before_ms as i64])?;
             let n = tx
                 .prepare_cached("DELETE FROM queues WHERE last_used_ms < ?1")?
                 .execute([before_ms as i64])?;
