@@ -530,13 +530,17 @@ fn execute(
             if exists.is_none() {
                 return Ok(answer(reply, Err(StoreError::UnknownQueue)));
             }
+            // Not `DELETE … RETURNING`: SQLite buffers returned rows in an ephemeral table,
+            // whose pages were allocated and freed on every ack.
             let freed: Option<i64> = tx
                 .prepare_cached(
-                    "DELETE FROM messages WHERE queue = ?1 AND msg_id = ?2 RETURNING length(payload)",
+                    "SELECT length(payload) FROM messages WHERE queue = ?1 AND msg_id = ?2",
                 )?
                 .query_row(params![&queue.0[..], &msg_id.0], |r| r.get(0))
                 .optional()?;
             if let Some(len) = freed {
+                tx.prepare_cached("DELETE FROM messages WHERE queue = ?1 AND msg_id = ?2")?
+                    .execute(params![&queue.0[..], &msg_id.0])?;
                 usage.bytes = usage.bytes.saturating_sub(len as u64);
             }
             answer(reply, Ok(freed.is_some()))
