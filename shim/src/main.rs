@@ -5,11 +5,6 @@ use std::process::ExitCode;
 use clap::Parser as _;
 use sotto_shim::{Config, serve, shutdown_signal};
 
-/// glibc's allocator trimmed the store thread's arena after every batch (madvise, then page
-/// faults to grow it again: 40% of that thread's time under load); mimalloc keeps it.
-#[global_allocator]
-static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
-
 #[tokio::main]
 async fn main() -> ExitCode {
     tracing_subscriber::fmt()

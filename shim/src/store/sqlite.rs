@@ -22,10 +22,6 @@ const SCHEMA: &str = "PRAGMA journal_mode = WAL;
      -- statement journal per statement; the store deletes a queue's messages itself.
      PRAGMA foreign_keys = OFF;
      PRAGMA busy_timeout = 5000;
-     -- A group commit dirties more pages than the default 2 MB cache holds; SQLite then grows
-     -- the cache for the transaction and frees it after, and the allocator hands the memory
-     -- back and faults it in again every batch. 64 MB (used only as needed) avoids that.
-     PRAGMA cache_size = -65536;
      CREATE TABLE IF NOT EXISTS queues (
          queue BLOB PRIMARY KEY,           -- SHA-256(rcv_id); rcv_id itself is never stored
          snd_id BLOB NOT NULL UNIQUE,
