@@ -194,7 +194,7 @@ fn partial_headers(addr: SocketAddr, stop: Arc<AtomicBool>) -> Report {
         tokio::time::sleep(Duration::from_millis(10_500).saturating_sub(started.elapsed())).await;
         let (_, _, open_later) = count(&sockets);
         format!(
-            "{} sockets: {refused} refused 503 (per-IP cap), {open_then} held; {open_later} still open after 10.5 s",
+            "{} sockets: {refused} refused 503 (per-IP cap), {open_then} not yet answered; {open_later} still open after 10.5 s",
             sockets.len()
         )
     })
