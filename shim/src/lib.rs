@@ -5,7 +5,7 @@
 //! sees plaintext: payloads are HPKE envelopes it stores and forwards as opaque bytes.
 //!
 //! ```no_run
-//! # async fn demo() -> Result<(), String> {
+//! # async fn demo() -> Result<(), sotto_shim::ShimError> {
 //! let config = sotto_shim::Config::for_dirs("data".into(), "dist".into());
 //! let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
 //! sotto_shim::serve(config, listener, sotto_shim::shutdown_signal()).await
@@ -16,10 +16,13 @@
 
 mod clock;
 mod config;
+mod conn;
+mod error;
 mod metrics;
 mod rate;
 mod relay;
 mod routes;
+mod server;
 mod socket;
 pub mod store;
 mod turn;
@@ -30,12 +33,15 @@ use std::time::Duration;
 
 use tokio::net::TcpListener;
 use tokio_util::sync::CancellationToken;
+use tokio_util::task::TaskTracker;
 
 pub use clock::{Clock, ManualClock, SystemClock};
 pub use config::Config;
+pub use conn::{Conn, Outbox, OutboxReader};
+pub use error::{ConfigError, ShimError};
 pub use metrics::Metrics;
-pub use relay::{Conn, Limits, Relay, Turn};
-pub use turn::credentials as turn_credentials;
+pub use relay::{Limits, Relay, Turn};
+pub use turn::{TurnSecret, credentials as turn_credentials};
 
 /// What every request handler shares.
 #[derive(Clone, Debug)]
@@ -44,33 +50,59 @@ pub(crate) struct AppState {
     pub(crate) relay: Arc<Relay>,
     pub(crate) metrics: Arc<Metrics>,
     pub(crate) shutdown: CancellationToken,
+    /// Every open WebSocket, so shutdown can wait for their Close frames.
+    pub(crate) sockets: TaskTracker,
+}
+
+/// Where the shim listens: the public port, and optionally the private metrics port.
+#[derive(Debug)]
+pub struct Listeners {
+    /// The web app and `/ws`.
+    pub public: TcpListener,
+    /// `/metrics` only; `None` serves no metrics.
+    pub metrics: Option<TcpListener>,
 }
 
 /// Serves until `shutdown` resolves, with the system clock and the SQLite store in
-/// `config.data_dir`.
+/// `config.data_dir`; binds `config.metrics_listen` if set.
 ///
 /// # Errors
-/// A message for a bad configuration or an unusable data directory.
+/// A bad configuration, an unusable data directory or metrics address.
 pub async fn serve(
     config: Config,
     listener: TcpListener,
     shutdown: impl Future<Output = ()> + Send + 'static,
-) -> Result<(), String> {
-    serve_with_clock(config, listener, shutdown, Arc::new(SystemClock)).await
+) -> Result<(), ShimError> {
+    config.validate()?;
+    let metrics = match config.metrics_listen {
+        Some(addr) => Some(TcpListener::bind(addr).await.map_err(ShimError::Listener)?),
+        None => None,
+    };
+    let listeners = Listeners {
+        public: listener,
+        metrics,
+    };
+    serve_with_clock(config, listeners, shutdown, Arc::new(SystemClock)).await
 }
 
-/// [`serve`] with an injected clock (tests expire messages without waiting).
+/// [`serve`] with given listeners and an injected clock (tests expire messages without
+/// waiting).
 ///
 /// # Errors
 /// As [`serve`].
 pub async fn serve_with_clock(
     config: Config,
-    listener: TcpListener,
+    listeners: Listeners,
     shutdown: impl Future<Output = ()> + Send + 'static,
     clock: Arc<dyn Clock>,
-) -> Result<(), String> {
+) -> Result<(), ShimError> {
     config.validate()?;
-    let store: Arc<dyn store::Store> = Arc::new(store::SqliteStore::open(&config.data_dir)?);
+    let capacity = store::Capacity {
+        max_queues: config.max_queues,
+        max_stored_bytes: config.max_stored_bytes,
+    };
+    let store: Arc<dyn store::Store> =
+        Arc::new(store::SqliteStore::open(&config.data_dir, capacity)?);
     if !config.dist_dir.join("index.html").is_file() {
         tracing::warn!(dist = %config.dist_dir.display(), "no web app found (run `cargo xtask run`); serving the relay only");
     }
@@ -78,6 +110,9 @@ pub async fn serve_with_clock(
     let limits = Limits {
         max_payload_bytes: config.max_payload_bytes,
         max_pending: config.max_pending,
+        delivery_window: config.delivery_window,
+        queues_per_ip_per_hour: config.queues_per_ip_per_hour,
+        queue_idle_ms: config.queue_idle_secs.saturating_mul(1000),
         message_ttl_ms: config
             .message_ttl()
             .as_millis()
@@ -102,6 +137,7 @@ pub async fn serve_with_clock(
         relay: Arc::clone(&relay),
         metrics,
         shutdown: token.clone(),
+        sockets: TaskTracker::new(),
     };
 
     let sweeper = {
@@ -121,29 +157,55 @@ pub async fn serve_with_clock(
         })
     };
 
-    let addr = listener
-        .local_addr()
-        .map_err(|e| format!("listener has no address: {e}"))?;
+    let addr = listeners.public.local_addr().map_err(ShimError::Listener)?;
     println!("sotto shim listening on http://{addr}");
     tracing::info!(%addr, "listening");
 
+    let metrics_server = listeners.metrics.map(|listener| {
+        if let Ok(addr) = listener.local_addr() {
+            println!("metrics listening on http://{addr}/metrics");
+        }
+        let app = routes::metrics_router(state.clone());
+        let stop = token.clone();
+        tokio::spawn(async move {
+            axum::serve(listener, app)
+                .with_graceful_shutdown(async move { stop.cancelled().await })
+                .await
+        })
+    });
+
+    let caps = server::ConnectionCaps::new(
+        state.config.max_connections,
+        state.config.max_connections_per_ip,
+    );
+    let header_read_timeout = Duration::from_millis(state.config.header_read_timeout_ms);
+    let sockets = state.sockets.clone();
     let app = routes::router(state);
     let stop = token.clone();
-    let server = axum::serve(listener, app).with_graceful_shutdown(async move {
+    tokio::spawn(async move {
         shutdown.await;
         tracing::info!("shutting down: closing sockets");
         // Stop accepting; tell every open socket to send Close and finish.
         stop.cancel();
     });
-    let result = server.await.map_err(|e| format!("server failed: {e}"));
+    server::serve(
+        listeners.public,
+        app,
+        caps,
+        header_read_timeout,
+        token.clone(),
+    )
+    .await;
+    sockets.close();
+    let _ = tokio::time::timeout(Duration::from_secs(10), sockets.wait()).await;
     token.cancel();
     let _ = sweeper.await;
-    store
-        .flush()
-        .await
-        .map_err(|e| format!("store flush failed: {e}"))?;
+    if let Some(metrics_server) = metrics_server {
+        let _ = metrics_server.await;
+    }
+    store.flush().await.map_err(ShimError::Flush)?;
     tracing::info!("stopped");
-    result
+    Ok(())
 }
 
 /// Resolves on SIGTERM or Ctrl-C.

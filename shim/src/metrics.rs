@@ -20,6 +20,7 @@ pub struct Metrics {
     pub(crate) acked: AtomicU64,
     pub(crate) expired: AtomicU64,
     pub(crate) slow_disconnects: AtomicU64,
+    pub(crate) idle_queues_deleted: AtomicU64,
     errors: [AtomicU64; ErrorCode::ALL.len()],
     latency_buckets: [AtomicU64; BUCKETS.len()],
     latency_count: AtomicU64,
@@ -100,6 +101,12 @@ impl Metrics {
             "counter",
             "Clients disconnected for not reading.",
             self.slow_disconnects.load(Relaxed).to_string(),
+        );
+        metric(
+            "sotto_idle_queues_deleted_total",
+            "counter",
+            "Queues deleted after going unused for --queue-idle-secs.",
+            self.idle_queues_deleted.load(Relaxed).to_string(),
         );
         let _ = writeln!(
             out,

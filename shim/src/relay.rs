@@ -6,18 +6,27 @@
 //! then locks the queue's subscription slot and pushes; a subscription locks the slot before it
 //! reads the backlog. Whichever comes second sees the other's work, and a gap in `seq` (two
 //! sends racing) is filled from the store.
+//!
+//! Flow control: a subscription has at most `delivery_window` messages pushed and not yet
+//! acknowledged, and a connection at most half its outbox bytes; the rest stays in the store
+//! (`more`) until acks open the window. No push ever waits for a client, so no lock is held
+//! across a wait on one: a client that does not read fills only its own outbox and is cut off.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
+use std::net::IpAddr;
+use std::num::NonZeroU32;
+use std::sync::atomic::Ordering::Relaxed;
 use std::sync::{Arc, Mutex};
 
+use governor::{DefaultKeyedRateLimiter, Quota, RateLimiter};
 use rand_core::Rng as _;
 use sotto_shared::wire::relay::{
     ClientMsg, ErrorCode, MsgId, Payload, RcvId, ReqId, ServerMsg, SndId,
 };
-use tokio::sync::{OwnedMutexGuard, mpsc};
-use tokio_util::sync::CancellationToken;
+use tokio::sync::OwnedMutexGuard;
 
 use crate::clock::Clock;
+use crate::conn::Conn;
 use crate::metrics::Metrics;
 use crate::store::{QueueKey, Store, StoreError, StoredMsg};
 
@@ -30,6 +39,12 @@ pub struct Limits {
     pub max_pending: u32,
     /// Message lifetime.
     pub message_ttl_ms: u64,
+    /// Messages in flight (pushed, unacknowledged) per subscription.
+    pub delivery_window: u32,
+    /// Queues one IP address may create per hour.
+    pub queues_per_ip_per_hour: u32,
+    /// A queue unused (no send, no subscribe) this long is deleted.
+    pub queue_idle_ms: u64,
 }
 
 /// TURN settings.
@@ -38,66 +53,10 @@ pub struct Turn {
     /// URLs handed out.
     pub urls: Vec<String>,
     /// Shared secret with coturn.
-    pub secret: Option<String>,
+    pub secret: Option<crate::turn::TurnSecret>,
     /// Credential lifetime in seconds.
     pub ttl_s: u64,
 }
-
-/// One client connection as the relay sees it.
-#[derive(Debug)]
-pub struct Conn {
-    id: u64,
-    outbox: mpsc::Sender<ServerMsg>,
-    /// Cancelled when the client must be disconnected (it stopped reading).
-    pub kill: CancellationToken,
-    subscriptions: Mutex<HashSet<QueueKey>>,
-}
-
-impl Conn {
-    /// A connection whose messages go to `outbox`.
-    #[must_use]
-    pub fn new(id: u64, outbox: mpsc::Sender<ServerMsg>) -> Self {
-        Self {
-            id,
-            outbox,
-            kill: CancellationToken::new(),
-            subscriptions: Mutex::new(HashSet::new()),
-        }
-    }
-
-    /// Queues a message for the client. A client whose outbox is full is too slow to read and
-    /// is disconnected rather than allowed to grow memory; its unacked messages stay stored.
-    pub fn push(&self, msg: ServerMsg, metrics: &Metrics) -> bool {
-        match self.outbox.try_send(msg) {
-            Ok(()) => true,
-            Err(mpsc::error::TrySendError::Full(_)) => {
-                if !self.kill.is_cancelled() {
-                    metrics
-                        .slow_disconnects
-                        .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-                    tracing::info!(conn = self.id, "disconnecting a client that does not read");
-                }
-                self.kill.cancel();
-                false
-            }
-            Err(mpsc::error::TrySendError::Closed(_)) => false,
-        }
-    }
-
-    /// Queues a message, waiting up to [`BACKLOG_PATIENCE`] for room. Used for a subscription's
-    /// backlog, which may be larger than the outbox and is sent from the subscriber's own task,
-    /// so waiting slows down nobody else.
-    pub async fn push_waiting(&self, msg: ServerMsg, metrics: &Metrics) -> bool {
-        match self.outbox.send_timeout(msg, BACKLOG_PATIENCE).await {
-            Ok(()) => true,
-            Err(mpsc::error::SendTimeoutError::Timeout(msg)) => self.push(msg, metrics),
-            Err(mpsc::error::SendTimeoutError::Closed(_)) => false,
-        }
-    }
-}
-
-/// How long a subscriber's backlog may wait for it to read.
-pub(crate) const BACKLOG_PATIENCE: std::time::Duration = std::time::Duration::from_secs(10);
 
 #[derive(Debug)]
 struct Subscriber {
@@ -105,13 +64,37 @@ struct Subscriber {
     rcv_id: RcvId,
     /// Highest seq pushed to this subscription.
     delivered: u64,
+    /// The store may hold messages after `delivered` that were not pushed (window closed).
+    more: bool,
+    /// Pushed and not yet acknowledged: message id → frame bytes.
+    in_flight: HashMap<MsgId, usize>,
 }
 
-/// Whether pushing may wait for room in the subscriber's outbox.
-#[derive(Debug, Clone, Copy)]
-enum Patience {
-    Wait,
-    None,
+impl Subscriber {
+    fn new(conn: &Arc<Conn>, rcv_id: RcvId) -> Self {
+        Self {
+            conn: Arc::clone(conn),
+            rcv_id,
+            delivered: 0,
+            more: true,
+            in_flight: HashMap::new(),
+        }
+    }
+
+    /// Ends the subscription on its connection: forgets it and returns its window bytes.
+    fn end(self, queue: QueueKey) {
+        self.conn
+            .subscriptions
+            .lock()
+            .expect("not poisoned")
+            .remove(&queue);
+        self.conn
+            .deferred
+            .lock()
+            .expect("not poisoned")
+            .remove(&queue);
+        self.conn.release(self.in_flight.values().sum());
+    }
 }
 
 type Slot = Arc<tokio::sync::Mutex<Option<Subscriber>>>;
@@ -124,6 +107,8 @@ pub struct Relay {
     limits: Limits,
     turn: Turn,
     slots: Mutex<HashMap<QueueKey, Slot>>,
+    /// Queue creations per IP address.
+    creations_by_ip: DefaultKeyedRateLimiter<IpAddr>,
 }
 
 impl std::fmt::Debug for Relay {
@@ -134,12 +119,39 @@ impl std::fmt::Debug for Relay {
     }
 }
 
+/// Adds a sweep's count to its counter; a failure is logged and counts 0.
+fn counted(
+    result: Result<u64, StoreError>,
+    counter: &std::sync::atomic::AtomicU64,
+    what: &'static str,
+) -> u64 {
+    match result {
+        Ok(n) => {
+            counter.fetch_add(n, Relaxed);
+            n
+        }
+        Err(e) => {
+            tracing::warn!(error = %e, what, "sweep failed");
+            0
+        }
+    }
+}
+
+/// Empties a connection's set of queues.
+fn take_all(set: &Mutex<std::collections::HashSet<QueueKey>>) -> Vec<QueueKey> {
+    set.lock().expect("not poisoned").drain().collect()
+}
+
 fn store_error(e: &StoreError) -> (ErrorCode, &'static str) {
     match e {
         StoreError::UnknownQueue => (ErrorCode::UnknownQueue, "no such queue"),
         StoreError::QueueFull => (
             ErrorCode::QueueFull,
             "the queue is full; the receiver must ack first",
+        ),
+        StoreError::StoreFull => (
+            ErrorCode::QueueFull,
+            "the shim's storage is full; try again later",
         ),
         StoreError::Internal(_) => (
             ErrorCode::Internal,
@@ -161,8 +173,11 @@ impl Relay {
             store,
             clock,
             metrics,
-            limits,
             turn,
+            creations_by_ip: RateLimiter::keyed(Quota::per_hour(
+                NonZeroU32::new(limits.queues_per_ip_per_hour).expect("validated: at least 1"),
+            )),
+            limits,
             slots: Mutex::new(HashMap::new()),
         }
     }
@@ -182,7 +197,7 @@ impl Relay {
     pub async fn handle(&self, conn: &Arc<Conn>, msg: ClientMsg) -> Option<ServerMsg> {
         let id = msg.id();
         let result = match msg {
-            ClientMsg::CreateQueue { id } => self.create_queue(id).await,
+            ClientMsg::CreateQueue { id } => self.create_queue(conn, id).await,
             ClientMsg::Subscribe { id, rcv_id } => return self.subscribe(conn, id, rcv_id).await,
             ClientMsg::Ack { id, rcv_id, msg_id } => self.ack(conn, id, &rcv_id, msg_id).await,
             ClientMsg::Send {
@@ -200,7 +215,14 @@ impl Relay {
         }))
     }
 
-    async fn create_queue(&self, id: ReqId) -> Result<ServerMsg, StoreError> {
+    async fn create_queue(&self, conn: &Conn, id: ReqId) -> Result<ServerMsg, StoreError> {
+        if !conn.may_create_queue() || self.creations_by_ip.check_key(&conn.ip).is_err() {
+            return Ok(self.error(
+                Some(id),
+                ErrorCode::RateLimited,
+                "too many new queues from here; try again later",
+            ));
+        }
         let mut rng = rand_core::UnwrapErr(getrandom::SysRng);
         let rcv_id = RcvId::random(&mut rng);
         let snd_id = SndId::random(&mut rng);
@@ -212,7 +234,7 @@ impl Relay {
 
     async fn subscribe(&self, conn: &Arc<Conn>, id: ReqId, rcv_id: RcvId) -> Option<ServerMsg> {
         let queue = QueueKey::of(&rcv_id);
-        match self.store.queue_exists(queue).await {
+        match self.store.touch(queue, self.clock.now_ms()).await {
             Ok(true) => {}
             Ok(false) => {
                 return Some(self.error(Some(id), ErrorCode::UnknownQueue, "no such queue"));
@@ -223,70 +245,112 @@ impl Relay {
             }
         }
         let mut slot = self.lock_slot(queue).await;
-        if let Some(old) = slot.take().filter(|old| old.conn.id != conn.id) {
-            old.conn
-                .subscriptions
-                .lock()
-                .expect("not poisoned")
-                .remove(&queue);
-            old.conn
-                .push(ServerMsg::SubscriptionEnded { rcv_id }, &self.metrics);
+        if let Some(sub) = slot.as_mut().filter(|s| s.conn.id == conn.id) {
+            // Subscribing again on the same socket: what is in flight stays in flight; only
+            // what was never pushed follows.
+            conn.push(&ServerMsg::Ok { id }, &self.metrics);
+            sub.more = true;
+            self.pump(queue, sub).await;
+            return None;
+        }
+        if let Some(old) = slot.take() {
+            let old_conn = Arc::clone(&old.conn);
+            old.end(queue);
+            old_conn.push(&ServerMsg::SubscriptionEnded { rcv_id }, &self.metrics);
         }
         conn.subscriptions
             .lock()
             .expect("not poisoned")
             .insert(queue);
-        conn.push(ServerMsg::Ok { id }, &self.metrics);
-        let mut sub = Subscriber {
-            conn: Arc::clone(conn),
-            rcv_id,
-            delivered: 0,
-        };
-        self.catch_up(queue, &mut sub, Patience::Wait).await;
+        conn.push(&ServerMsg::Ok { id }, &self.metrics);
+        let mut sub = Subscriber::new(conn, rcv_id);
+        self.pump(queue, &mut sub).await;
         *slot = Some(sub);
         None
     }
 
-    /// Pushes everything after `sub.delivered` from the store.
-    async fn catch_up(&self, queue: QueueKey, sub: &mut Subscriber, patience: Patience) {
-        let min_ts = self
-            .clock
-            .now_ms()
-            .saturating_sub(self.limits.message_ttl_ms);
-        match self
-            .store
-            .backlog(queue, sub.delivered, min_ts, self.limits.max_pending)
-            .await
-        {
-            Ok(backlog) => {
-                for msg in backlog.messages {
-                    self.push_message(sub, msg, patience).await;
+    /// Pushes stored messages after `sub.delivered` while the window has room.
+    async fn pump(&self, queue: QueueKey, sub: &mut Subscriber) {
+        let window = self.limits.delivery_window as usize;
+        while sub.more && sub.in_flight.len() < window && !sub.conn.kill.is_cancelled() {
+            let room = window - sub.in_flight.len();
+            let min_ts = self
+                .clock
+                .now_ms()
+                .saturating_sub(self.limits.message_ttl_ms);
+            let backlog = match self
+                .store
+                .backlog(queue, sub.delivered, min_ts, room as u32)
+                .await
+            {
+                Ok(backlog) => backlog,
+                Err(e) => {
+                    tracing::warn!(error = %e, "backlog unavailable; the client gets it on resubscribe");
+                    return;
                 }
-                sub.delivered = sub.delivered.max(backlog.head);
+            };
+            let complete = backlog.messages.len() < room;
+            for msg in backlog.messages {
+                if !self.deliver(queue, sub, msg) {
+                    return;
+                }
             }
-            Err(e) => {
-                tracing::warn!(error = %e, "backlog unavailable; the client gets it on resubscribe")
+            if complete {
+                sub.more = false;
+                sub.delivered = sub.delivered.max(backlog.head);
             }
         }
     }
 
-    async fn push_message(&self, sub: &mut Subscriber, msg: StoredMsg, patience: Patience) {
-        sub.delivered = sub.delivered.max(msg.seq);
+    /// Pushes one message if the connection's window bytes allow; otherwise marks the
+    /// subscription deferred until an ack on that connection frees bytes.
+    fn deliver(&self, queue: QueueKey, sub: &mut Subscriber, msg: StoredMsg) -> bool {
         let push = ServerMsg::Message {
             rcv_id: sub.rcv_id,
-            msg_id: msg.msg_id,
+            msg_id: msg.msg_id.clone(),
             ts: msg.ts,
             payload: Payload(msg.payload),
         };
-        let queued = match patience {
-            Patience::Wait => sub.conn.push_waiting(push, &self.metrics).await,
-            Patience::None => sub.conn.push(push, &self.metrics),
-        };
-        if queued {
-            self.metrics
-                .delivered
-                .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        let text = serde_json::to_string(&push).expect("server messages serialize");
+        let len = text.len();
+        if !sub.conn.reserve(len) {
+            sub.more = true;
+            sub.conn
+                .deferred
+                .lock()
+                .expect("not poisoned")
+                .insert(queue);
+            return false;
         }
+        if !sub.conn.push_text(text, &self.metrics) {
+            sub.conn.release(len);
+            return false;
+        }
+        sub.delivered = sub.delivered.max(msg.seq);
+        sub.in_flight.insert(msg.msg_id, len);
+        self.metrics.delivered.fetch_add(1, Relaxed);
+        true
+    }
+
+    /// Pumps every subscription of `conn` that waited for window bytes.
+    async fn pump_deferred(&self, conn: &Arc<Conn>) {
+        for queue in take_all(&conn.deferred) {
+            let Some(slot) = self.existing_slot(queue) else {
+                continue;
+            };
+            let mut guard = slot.lock().await;
+            if let Some(sub) = guard.as_mut().filter(|s| s.conn.id == conn.id) {
+                self.pump(queue, sub).await;
+            }
+        }
+    }
+
+    fn existing_slot(&self, queue: QueueKey) -> Option<Slot> {
+        self.slots
+            .lock()
+            .expect("not poisoned")
+            .get(&queue)
+            .cloned()
     }
 
     async fn send(
@@ -316,23 +380,18 @@ impl Relay {
                 self.limits.max_pending,
             )
             .await?;
-        self.metrics
-            .stored
-            .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-        let existing = self
-            .slots
-            .lock()
-            .expect("not poisoned")
-            .get(&pushed.queue)
-            .cloned();
-        if let Some(slot) = existing {
+        self.metrics.stored.fetch_add(1, Relaxed);
+        if let Some(slot) = self.existing_slot(pushed.queue) {
             let mut guard = slot.lock().await;
             if let Some(sub) = guard.as_mut().filter(|s| pushed.msg.seq > s.delivered) {
-                if pushed.msg.seq == sub.delivered + 1 {
-                    self.push_message(sub, pushed.msg, Patience::None).await;
+                let window = self.limits.delivery_window as usize;
+                if !sub.more && pushed.msg.seq == sub.delivered + 1 && sub.in_flight.len() < window
+                {
+                    self.deliver(pushed.queue, sub, pushed.msg);
                 } else {
-                    // Another client's task: never wait on this subscriber.
-                    self.catch_up(pushed.queue, sub, Patience::None).await;
+                    // A gap (sends racing) or a closed window: the store has it.
+                    sub.more = true;
+                    self.pump(pushed.queue, sub).await;
                 }
             }
         }
@@ -353,6 +412,16 @@ impl Relay {
             .expect("not poisoned")
             .contains(&queue);
         if subscribed_here {
+            if let Some(slot) = self.existing_slot(queue) {
+                let mut guard = slot.lock().await;
+                if let Some(sub) = guard.as_mut().filter(|s| s.conn.id == conn.id) {
+                    if let Some(len) = sub.in_flight.remove(&msg_id) {
+                        conn.release(len);
+                    }
+                    self.pump(queue, sub).await;
+                }
+            }
+            self.pump_deferred(conn).await;
             // The queue exists (this socket holds its subscription), and an ack need not be
             // durable: if it is lost in a crash the message is delivered again and the receiver
             // drops it by id. So answer now and let the delete join the next store batch;
@@ -360,18 +429,14 @@ impl Relay {
             let (store, metrics) = (Arc::clone(&self.store), Arc::clone(&self.metrics));
             tokio::spawn(async move {
                 if let Ok(true) = store.ack(queue, msg_id).await {
-                    metrics
-                        .acked
-                        .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                    metrics.acked.fetch_add(1, Relaxed);
                 }
             });
             return Ok(ServerMsg::Ok { id });
         }
         // Acking twice is fine: at-least-once delivery makes duplicates normal.
         if self.store.ack(queue, msg_id).await? {
-            self.metrics
-                .acked
-                .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+            self.metrics.acked.fetch_add(1, Relaxed);
         }
         Ok(ServerMsg::Ok { id })
     }
@@ -388,14 +453,11 @@ impl Relay {
         }
         let mut slot = self.lock_slot(queue).await;
         if let Some(sub) = slot.take() {
-            sub.conn
-                .subscriptions
-                .lock()
-                .expect("not poisoned")
-                .remove(&queue);
-            if sub.conn.id != conn.id {
-                sub.conn.push(
-                    ServerMsg::SubscriptionEnded { rcv_id: *rcv_id },
+            let sub_conn = Arc::clone(&sub.conn);
+            sub.end(queue);
+            if sub_conn.id != conn.id {
+                sub_conn.push(
+                    &ServerMsg::SubscriptionEnded { rcv_id: *rcv_id },
                     &self.metrics,
                 );
             }
@@ -427,20 +489,10 @@ impl Relay {
 
     /// Forgets a closed connection's subscriptions.
     pub async fn disconnect(&self, conn: &Arc<Conn>) {
-        let queues: Vec<QueueKey> = conn
-            .subscriptions
-            .lock()
-            .expect("not poisoned")
-            .drain()
-            .collect();
-        for queue in queues {
-            let existing = self
-                .slots
-                .lock()
-                .expect("not poisoned")
-                .get(&queue)
-                .cloned();
-            let Some(slot) = existing else { continue };
+        for queue in take_all(&conn.subscriptions) {
+            let Some(slot) = self.existing_slot(queue) else {
+                continue;
+            };
             let mut guard = slot.lock().await;
             if guard.as_ref().is_some_and(|s| s.conn.id == conn.id) {
                 *guard = None;
@@ -475,24 +527,14 @@ impl Relay {
         }
     }
 
-    /// Deletes expired messages; returns how many.
+    /// Deletes expired messages and idle queues; returns how many messages.
     pub async fn sweep(&self) -> u64 {
-        let before = self
-            .clock
-            .now_ms()
-            .saturating_sub(self.limits.message_ttl_ms);
-        match self.store.expire(before).await {
-            Ok(n) => {
-                self.metrics
-                    .expired
-                    .fetch_add(n, std::sync::atomic::Ordering::Relaxed);
-                n
-            }
-            Err(e) => {
-                tracing::warn!(error = %e, "expiry sweep failed");
-                0
-            }
-        }
+        self.creations_by_ip.retain_recent();
+        let ago = |ms| self.clock.now_ms().saturating_sub(ms);
+        let idle = self.store.expire_idle(ago(self.limits.queue_idle_ms)).await;
+        counted(idle, &self.metrics.idle_queues_deleted, "idle queues");
+        let expired = self.store.expire(ago(self.limits.message_ttl_ms)).await;
+        counted(expired, &self.metrics.expired, "expired messages")
     }
 
     /// The store, for metrics and shutdown.

@@ -2,17 +2,25 @@
 
 use std::path::Path;
 
-use axum::Router;
+use std::net::IpAddr;
+use std::sync::Arc;
+
+use axum::body::Body;
 use axum::extract::{State, WebSocketUpgrade};
+use axum::http::Request;
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
+use axum::{Extension, Router};
 use sha2::{Digest as _, Sha256};
 use sotto_shared::wire::relay::SUBPROTOCOL;
+use tower_http::classify::{ServerErrorsAsFailures, SharedClassifier};
 use tower_http::services::{ServeDir, ServeFile};
 use tower_http::set_header::SetResponseHeaderLayer;
+use tower_http::trace::TraceLayer;
 
 use crate::AppState;
+use crate::server::{Admitted, ClientIp};
 
 pub(crate) fn router(state: AppState) -> Router {
     let dist = state.config.dist_dir.clone();
@@ -21,8 +29,8 @@ pub(crate) fn router(state: AppState) -> Router {
     Router::new()
         .route("/ws", get(websocket))
         .route("/healthz", get(healthz))
-        .route("/metrics", get(metrics))
         .fallback_service(static_files)
+        .layer(trace_layer())
         .layer(SetResponseHeaderLayer::overriding(header::CONTENT_SECURITY_POLICY, csp))
         .layer(SetResponseHeaderLayer::overriding(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY")))
         .layer(SetResponseHeaderLayer::overriding(header::REFERRER_POLICY, HeaderValue::from_static("no-referrer")))
@@ -36,6 +44,40 @@ pub(crate) fn router(state: AppState) -> Router {
             HeaderValue::from_static("same-origin"),
         ))
         .with_state(state)
+}
+
+/// The private metrics listener's only route.
+pub(crate) fn metrics_router(state: AppState) -> Router {
+    Router::new()
+        .route("/metrics", get(metrics))
+        .layer(trace_layer())
+        .with_state(state)
+}
+
+/// Request tracing that records what kind of request it was, its status and latency; never a
+/// path (app routes and queries may carry ids), a header, or the client's address.
+fn trace_layer() -> TraceLayer<SharedClassifier<ServerErrorsAsFailures>, MakeSpan> {
+    TraceLayer::new_for_http().make_span_with(request_span as MakeSpan)
+}
+
+type MakeSpan = fn(&Request<Body>) -> tracing::Span;
+
+fn request_span(request: &Request<Body>) -> tracing::Span {
+    tracing::info_span!(
+        "request",
+        method = %request.method(),
+        route = route_label(request.uri().path()),
+    )
+}
+
+/// The route a path belongs to, as a fixed label: never the path itself.
+fn route_label(path: &str) -> &'static str {
+    match path {
+        "/ws" => "ws",
+        "/healthz" => "healthz",
+        "/metrics" => "metrics",
+        _ => "app",
+    }
 }
 
 /// The CSP: our own scripts and wasm only. Trunk puts a small inline module script into
@@ -92,6 +134,8 @@ async fn metrics(State(state): State<AppState>) -> Response {
 
 async fn websocket(
     State(state): State<AppState>,
+    ip: Option<Extension<ClientIp>>,
+    admitted: Option<Extension<Arc<Admitted>>>,
     headers: HeaderMap,
     upgrade: WebSocketUpgrade,
 ) -> Response {
@@ -109,7 +153,15 @@ async fn websocket(
         .max_write_buffer_size(4 * max)
         .max_message_size(max)
         .max_frame_size(max)
-        .on_upgrade(move |socket| crate::socket::run(socket, state))
+        .on_upgrade(move |socket| {
+            let ip = ip.map_or(IpAddr::from([0, 0, 0, 0]), |Extension(ClientIp(ip))| ip);
+            let sockets = state.sockets.clone();
+            // The connection's place under the caps is held until the socket closes.
+            sockets.track_future(async move {
+                crate::socket::run(socket, ip, state).await;
+                drop(admitted);
+            })
+        })
 }
 
 /// Browsers always send `Origin` on WebSocket upgrades. Allowed: the configured origins, or by
@@ -135,6 +187,13 @@ fn origin_allowed(allowed: &[String], headers: &HeaderMap) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn traced_routes_carry_no_path_or_id() {
+        assert_eq!(route_label("/ws"), "ws");
+        assert_eq!(route_label("/contacts/Zm9vYmFyYmF6?q=secret"), "app");
+        assert_eq!(route_label("/metrics"), "metrics");
+    }
 
     #[test]
     fn finds_inline_scripts_only() {

@@ -79,6 +79,10 @@ fn bad_flags_are_clear_errors() {
             &["--allowed-origin", "sotto.example"][..],
             "must be an origin",
         ),
+        (
+            &["--metrics-listen", "0.0.0.0:9090"][..],
+            "is not a loopback address",
+        ),
     ] {
         let out = Command::new(env!("CARGO_BIN_EXE_sotto-shim"))
             .args(args)
@@ -109,6 +113,20 @@ fn help_documents_every_flag_and_its_environment_variable() {
         "--max-payload-bytes",
         "--max-pending",
         "--rate-limit-per-sec",
+        "--metrics-listen",
+        "--max-socket-bytes",
+        "--delivery-window",
+        "--write-timeout-ms",
+        "--ping-interval-ms",
+        "--pong-timeout-ms",
+        "--header-read-timeout-ms",
+        "--max-connections",
+        "--max-connections-per-ip",
+        "--queues-per-connection-per-hour",
+        "--queues-per-ip-per-hour",
+        "--max-queues",
+        "--max-stored-bytes",
+        "--queue-idle-secs",
     ] {
         assert!(help.contains(flag), "{flag}");
     }

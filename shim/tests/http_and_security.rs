@@ -59,7 +59,7 @@ async fn health_and_metrics() {
         assert!(tokio::time::Instant::now() < deadline, "ack never counted");
         tokio::time::sleep(std::time::Duration::from_millis(10)).await;
     }
-    let (status, headers, body) = server.get("/metrics").await;
+    let (status, headers, body) = common::http_get(server.metrics_addr, "/metrics").await;
     assert_eq!(status, 200);
     assert!(
         header(&headers, "content-type")
@@ -79,6 +79,18 @@ async fn health_and_metrics() {
     ] {
         assert!(body.contains(name), "{name} missing:\n{body}");
     }
+}
+
+#[tokio::test]
+async fn metrics_are_not_served_on_the_public_port() {
+    let server = TestServer::start().await;
+    let (status, _, body) = server.get("/metrics").await;
+    assert_eq!(
+        (status, body.as_str()),
+        (200, INDEX_HTML),
+        "the app, not metrics"
+    );
+    assert!(!body.contains("sotto_connections"));
 }
 
 #[tokio::test]

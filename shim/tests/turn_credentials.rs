@@ -13,7 +13,7 @@ async fn credentials_verify_against_an_independent_hmac() {
             "turn:127.0.0.1:3478?transport=udp".into(),
             "turn:127.0.0.1:3478?transport=tcp".into(),
         ];
-        c.turn_secret = Some("s3cret".into());
+        c.turn_secret = Some("s3cret".parse().unwrap());
         c.turn_ttl = 600;
     })
     .await;

@@ -15,15 +15,26 @@ pub(crate) fn run(args: &[String]) -> Result<(), String> {
             "cargo",
             &["build", "--release", "-p", "sotto-shim", "--bins"],
         )?;
+        sh::run(&release_bin("relay-bench"), &[])?;
+    }
+    if matches!(which, "all" | "abuse") {
         sh::run(
-            &sh::root()
-                .join("target/release/relay-bench")
-                .display()
-                .to_string(),
-            &[],
+            "cargo",
+            &["build", "--release", "-p", "sotto-shim", "--bins"],
         )?;
+        sh::run(&release_bin("abuse-bench"), &[])?;
     }
     Ok(())
+}
+
+/// A release binary in the target directory cargo uses (`CARGO_TARGET_DIR` if set).
+fn release_bin(name: &str) -> String {
+    std::env::var_os("CARGO_TARGET_DIR")
+        .map_or_else(|| sh::root().join("target"), std::path::PathBuf::from)
+        .join("release")
+        .join(name)
+        .display()
+        .to_string()
 }
 
 fn crypto() -> Result<(), String> {

@@ -60,6 +60,9 @@ pub enum StoreError {
     /// The queue holds its maximum of unacknowledged messages.
     #[error("queue full")]
     QueueFull,
+    /// The store holds its maximum of queues or of stored bytes.
+    #[error("store full")]
+    StoreFull,
     /// Storage failed (disk, corruption); details were logged.
     #[error("storage failed: {0}")]
     Internal(String),
@@ -74,6 +77,15 @@ pub struct Backlog {
     pub head: u64,
 }
 
+/// The store's capacity, checked before the disk fills.
+#[derive(Debug, Clone, Copy)]
+pub struct Capacity {
+    /// Queues in total.
+    pub max_queues: u64,
+    /// Payload bytes in total.
+    pub max_stored_bytes: u64,
+}
+
 /// Durable queues. Every write has completed durably when its future resolves `Ok`.
 pub trait Store: Send + Sync + 'static {
     /// Creates a queue.
@@ -83,8 +95,8 @@ pub trait Store: Send + Sync + 'static {
         snd_id: SndId,
         now_ms: u64,
     ) -> BoxFuture<'_, Result<(), StoreError>>;
-    /// Whether the queue exists.
-    fn queue_exists(&self, queue: QueueKey) -> BoxFuture<'_, Result<bool, StoreError>>;
+    /// Marks the queue used now (it is not idle); `Ok(false)` if there is no such queue.
+    fn touch(&self, queue: QueueKey, now_ms: u64) -> BoxFuture<'_, Result<bool, StoreError>>;
     /// Stores a message for the queue behind `snd_id`.
     fn push(
         &self,
@@ -108,6 +120,9 @@ pub trait Store: Send + Sync + 'static {
     fn delete_queue(&self, queue: QueueKey) -> BoxFuture<'_, Result<bool, StoreError>>;
     /// Deletes messages stored before `before_ts`; returns how many.
     fn expire(&self, before_ts: u64) -> BoxFuture<'_, Result<u64, StoreError>>;
+    /// Deletes queues with no send or subscribe since `before_ms`, and their messages; returns
+    /// how many queues.
+    fn expire_idle(&self, before_ms: u64) -> BoxFuture<'_, Result<u64, StoreError>>;
     /// Number of queues.
     fn queue_count(&self) -> BoxFuture<'_, Result<u64, StoreError>>;
     /// Makes everything durable and compact before shutdown.

@@ -12,12 +12,44 @@ use rusqlite::{Connection, OptionalExtension as _, TransactionBehavior, params};
 use sotto_shared::wire::relay::{MsgId, SndId};
 use tokio::sync::oneshot;
 
-use super::{Backlog, BoxFuture, Pushed, QueueKey, Store, StoreError, StoredMsg};
+use crate::error::ShimError;
+
+use super::{Backlog, BoxFuture, Capacity, Pushed, QueueKey, Store, StoreError, StoredMsg};
+
+const SCHEMA: &str = "PRAGMA journal_mode = WAL;
+     PRAGMA synchronous = FULL;
+     -- Off: checking the key on every insert made SQLite open (and malloc, and free) a
+     -- statement journal per statement; the store deletes a queue's messages itself.
+     PRAGMA foreign_keys = OFF;
+     PRAGMA busy_timeout = 5000;
+     CREATE TABLE IF NOT EXISTS queues (
+         queue BLOB PRIMARY KEY,           -- SHA-256(rcv_id); rcv_id itself is never stored
+         snd_id BLOB NOT NULL UNIQUE,
+         head INTEGER NOT NULL DEFAULT 0,  -- last seq assigned
+         created_ms INTEGER NOT NULL,
+         last_used_ms INTEGER NOT NULL DEFAULT 0  -- last send or subscribe
+     ) WITHOUT ROWID;
+     CREATE TABLE IF NOT EXISTS messages (
+         queue BLOB NOT NULL REFERENCES queues(queue),  -- not enforced (foreign_keys off)
+         seq INTEGER NOT NULL,
+         msg_id TEXT NOT NULL,
+         ts INTEGER NOT NULL,
+         payload BLOB NOT NULL,
+         PRIMARY KEY (queue, seq)
+     ) WITHOUT ROWID;
+     -- No secondary indexes: every send and ack would write them too. An ack finds its message
+     -- among its queue's at most --max-pending rows by the primary key's prefix; the expiry
+     -- sweep scans the table once a minute.
+     DROP INDEX IF EXISTS messages_by_id;
+     DROP INDEX IF EXISTS messages_by_ts;";
 
 /// Requests taken into one transaction at most.
 const MAX_BATCH: usize = 512;
 
 type Reply<T> = oneshot::Sender<Result<T, StoreError>>;
+
+/// How to answer a request once its batch's commit succeeded or failed.
+type Answer = Box<dyn FnOnce(Option<&StoreError>)>;
 
 enum Op {
     Create {
@@ -26,8 +58,9 @@ enum Op {
         now_ms: u64,
         reply: Reply<()>,
     },
-    Exists {
+    Touch {
         queue: QueueKey,
+        now_ms: u64,
         reply: Reply<bool>,
     },
     Push {
@@ -58,6 +91,10 @@ enum Op {
         before_ts: u64,
         reply: Reply<u64>,
     },
+    ExpireIdle {
+        before_ms: u64,
+        reply: Reply<u64>,
+    },
     Count {
         reply: Reply<u64>,
     },
@@ -81,46 +118,31 @@ impl SqliteStore {
     /// Opens (or creates) the store in `dir`.
     ///
     /// # Errors
-    /// A message saying why the directory or database cannot be used.
-    pub fn open(dir: &Path) -> Result<Self, String> {
-        std::fs::create_dir_all(dir)
-            .map_err(|e| format!("cannot create data dir {}: {e}", dir.display()))?;
+    /// Why the directory or database cannot be used.
+    pub fn open(dir: &Path, capacity: Capacity) -> Result<Self, ShimError> {
+        std::fs::create_dir_all(dir).map_err(|source| ShimError::DataDir {
+            path: dir.to_owned(),
+            source,
+        })?;
         let path = dir.join("sotto.sqlite3");
-        let conn =
-            Connection::open(&path).map_err(|e| format!("cannot open {}: {e}", path.display()))?;
-        conn.execute_batch(
-            "PRAGMA journal_mode = WAL;
-             PRAGMA synchronous = FULL;
-             PRAGMA foreign_keys = ON;
-             PRAGMA busy_timeout = 5000;
-             CREATE TABLE IF NOT EXISTS queues (
-                 queue BLOB PRIMARY KEY,           -- SHA-256(rcv_id); rcv_id itself is never stored
-                 snd_id BLOB NOT NULL UNIQUE,
-                 head INTEGER NOT NULL DEFAULT 0,  -- last seq assigned
-                 created_ms INTEGER NOT NULL
-             ) WITHOUT ROWID;
-             CREATE TABLE IF NOT EXISTS messages (
-                 queue BLOB NOT NULL REFERENCES queues(queue) ON DELETE CASCADE,
-                 seq INTEGER NOT NULL,
-                 msg_id TEXT NOT NULL,
-                 ts INTEGER NOT NULL,
-                 payload BLOB NOT NULL,
-                 PRIMARY KEY (queue, seq)
-             ) WITHOUT ROWID;
-             CREATE UNIQUE INDEX IF NOT EXISTS messages_by_id ON messages(queue, msg_id);
-             CREATE INDEX IF NOT EXISTS messages_by_ts ON messages(ts);",
-        )
-        .map_err(|e| format!("cannot initialise {}: {e}", path.display()))?;
+        let database = |source| ShimError::Database {
+            path: path.clone(),
+            source,
+        };
+        let conn = Connection::open(&path).map_err(database)?;
+        conn.execute_batch(SCHEMA).map_err(database)?;
+        migrate(&conn).map_err(database)?;
+        let usage = Usage::of(&conn, capacity).map_err(database)?;
         // Check that the directory is writable now rather than at the first send.
         conn.execute_batch("BEGIN IMMEDIATE; COMMIT;")
-            .map_err(|e| format!("{} is not writable: {e}", path.display()))?;
+            .map_err(database)?;
 
         conn.set_prepared_statement_cache_capacity(32);
         let (ops, rx) = std_mpsc::channel();
         std::thread::Builder::new()
             .name("sqlite-store".into())
-            .spawn(move || run(conn, &rx))
-            .map_err(|e| format!("cannot start the store thread: {e}"))?;
+            .spawn(move || run(conn, usage, &rx))
+            .map_err(ShimError::Thread)?;
         Ok(Self { ops })
     }
 
@@ -152,8 +174,12 @@ impl Store for SqliteStore {
             reply,
         })
     }
-    fn queue_exists(&self, queue: QueueKey) -> BoxFuture<'_, Result<bool, StoreError>> {
-        self.call(|reply| Op::Exists { queue, reply })
+    fn touch(&self, queue: QueueKey, now_ms: u64) -> BoxFuture<'_, Result<bool, StoreError>> {
+        self.call(|reply| Op::Touch {
+            queue,
+            now_ms,
+            reply,
+        })
     }
     fn push(
         &self,
@@ -200,6 +226,9 @@ impl Store for SqliteStore {
     fn expire(&self, before_ts: u64) -> BoxFuture<'_, Result<u64, StoreError>> {
         self.call(|reply| Op::Expire { before_ts, reply })
     }
+    fn expire_idle(&self, before_ms: u64) -> BoxFuture<'_, Result<u64, StoreError>> {
+        self.call(|reply| Op::ExpireIdle { before_ms, reply })
+    }
     fn queue_count(&self) -> BoxFuture<'_, Result<u64, StoreError>> {
         self.call(|reply| Op::Count { reply })
     }
@@ -208,9 +237,115 @@ impl Store for SqliteStore {
     }
 }
 
+/// Adds what older databases lack.
+fn migrate(conn: &Connection) -> Result<(), rusqlite::Error> {
+    let has_last_used: bool = conn
+        .prepare("SELECT 1 FROM pragma_table_info('queues') WHERE name = 'last_used_ms'")?
+        .exists([])?;
+    if !has_last_used {
+        conn.execute_batch(
+            "ALTER TABLE queues ADD COLUMN last_used_ms INTEGER NOT NULL DEFAULT 0;
+             UPDATE queues SET last_used_ms = created_ms;",
+        )?;
+    }
+    Ok(())
+}
+
+/// What the store holds, kept by the store thread so limits need no scan per request.
+#[derive(Debug)]
+struct Usage {
+    capacity: Capacity,
+    queues: u64,
+    bytes: u64,
+}
+
+impl Usage {
+    fn of(conn: &Connection, capacity: Capacity) -> Result<Self, rusqlite::Error> {
+        let queues: i64 = conn.query_row("SELECT COUNT(*) FROM queues", [], |r| r.get(0))?;
+        let bytes: i64 = conn.query_row(
+            "SELECT COALESCE(SUM(length(payload)), 0) FROM messages",
+            [],
+            |r| r.get(0),
+        )?;
+        Ok(Self {
+            capacity,
+            queues: queues as u64,
+            bytes: bytes as u64,
+        })
+    }
+}
+
+impl Op {
+    /// Whether `ok` for this request promises it survives a crash. Acks, touches, reads and
+    /// expiry do not: losing one means a redelivery or a later sweep, never a lost message.
+    fn needs_fsync(&self) -> bool {
+        matches!(
+            self,
+            Op::Create { .. } | Op::Push { .. } | Op::Delete { .. } | Op::Flush { .. }
+        )
+    }
+}
+
+/// Where the store thread's time goes, logged once a second at debug level
+/// (`RUST_LOG=sotto_shim::store=debug`).
+#[derive(Debug)]
+struct Stats {
+    since: std::time::Instant,
+    batches: u32,
+    fsynced: u32,
+    ops: usize,
+    exec: std::time::Duration,
+    commit: std::time::Duration,
+}
+
+impl Default for Stats {
+    fn default() -> Self {
+        Self {
+            since: std::time::Instant::now(),
+            batches: 0,
+            fsynced: 0,
+            ops: 0,
+            exec: std::time::Duration::ZERO,
+            commit: std::time::Duration::ZERO,
+        }
+    }
+}
+
+impl Stats {
+    fn add(
+        &mut self,
+        ops: usize,
+        fsynced: bool,
+        began: std::time::Instant,
+        executed: std::time::Instant,
+    ) {
+        self.batches += 1;
+        self.fsynced += u32::from(fsynced);
+        self.ops += ops;
+        self.exec += executed.saturating_duration_since(began);
+        self.commit += executed.elapsed();
+        if self.since.elapsed() >= std::time::Duration::from_secs(1) {
+            tracing::debug!(
+                batches = self.batches,
+                fsynced = self.fsynced,
+                ops = self.ops,
+                exec_ms = self.exec.as_millis() as u64,
+                commit_ms = self.commit.as_millis() as u64,
+                "store, last second"
+            );
+            *self = Self::default();
+        }
+    }
+}
+
 /// The store thread: batches waiting requests into one transaction.
-fn run(mut conn: Connection, rx: &std_mpsc::Receiver<Op>) {
+fn run(mut conn: Connection, mut usage: Usage, rx: &std_mpsc::Receiver<Op>) {
+    // In WAL mode, `synchronous = NORMAL` commits without an fsync; the next FULL commit's
+    // fsync of the WAL makes those earlier frames durable too.
+    let mut full = true;
+    let mut stats = Stats::default();
     while let Ok(first) = rx.recv() {
+        let began = std::time::Instant::now();
         let mut batch = vec![first];
         while batch.len() < MAX_BATCH {
             match rx.try_recv() {
@@ -218,18 +353,34 @@ fn run(mut conn: Connection, rx: &std_mpsc::Receiver<Op>) {
                 Err(_) => break,
             }
         }
+        let needs_fsync = batch.iter().any(Op::needs_fsync);
+        let ops = batch.len();
+        let mut executed = began;
         let wants_checkpoint = batch.iter().any(|op| matches!(op, Op::Flush { .. }));
-        let mut replies: Vec<Box<dyn FnOnce(Option<&StoreError>)>> =
-            Vec::with_capacity(batch.len());
+        let mut replies: Vec<Answer> = Vec::with_capacity(batch.len());
         let outcome = (|| -> Result<(), rusqlite::Error> {
+            if needs_fsync != full {
+                // If this fails the batch is dropped unanswered: its callers see `internal`.
+                let level = if needs_fsync { "FULL" } else { "NORMAL" };
+                conn.pragma_update(None, "synchronous", level)?;
+                full = needs_fsync;
+            }
             let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
             for op in batch {
-                replies.push(execute(&tx, op)?);
+                replies.push(execute(&tx, &mut usage, op)?);
             }
+            executed = std::time::Instant::now();
             tx.commit()
         })();
+        stats.add(ops, needs_fsync, began, executed);
         // Replies are sent only after the commit: `ok` means durable.
         let mut failure = outcome.err().map(internal);
+        if failure.is_some() {
+            // The batch rolled back: count again rather than guess.
+            if let Ok(counted) = Usage::of(&conn, usage.capacity) {
+                usage = counted;
+            }
+        }
         if wants_checkpoint && failure.is_none() {
             // Fold the WAL into the main file so a stopped shim leaves one self-contained file.
             failure = conn
@@ -246,12 +397,10 @@ fn run(mut conn: Connection, rx: &std_mpsc::Receiver<Op>) {
 /// Runs one request inside the batch transaction; returns how to answer once the commit is known.
 fn execute(
     tx: &rusqlite::Transaction<'_>,
+    usage: &mut Usage,
     op: Op,
-) -> Result<Box<dyn FnOnce(Option<&StoreError>)>, rusqlite::Error> {
-    fn answer<T: Send + 'static>(
-        reply: Reply<T>,
-        result: Result<T, StoreError>,
-    ) -> Box<dyn FnOnce(Option<&StoreError>)> {
+) -> Result<Answer, rusqlite::Error> {
+    fn answer<T: Send + 'static>(reply: Reply<T>, result: Result<T, StoreError>) -> Answer {
         Box::new(move |failure| {
             let _ = reply.send(match failure {
                 Some(e) => Err(e.clone()),
@@ -266,18 +415,25 @@ fn execute(
             now_ms,
             reply,
         } => {
+            if usage.queues >= usage.capacity.max_queues {
+                return Ok(answer(reply, Err(StoreError::StoreFull)));
+            }
             tx.prepare_cached(
-                "INSERT INTO queues (queue, snd_id, created_ms) VALUES (?1, ?2, ?3)",
+                "INSERT INTO queues (queue, snd_id, created_ms, last_used_ms) VALUES (?1, ?2, ?3, ?3)",
             )?
             .execute(params![&queue.0[..], &snd_id.as_bytes()[..], now_ms as i64])?;
+            usage.queues += 1;
             answer(reply, Ok(()))
         }
-        Op::Exists { queue, reply } => {
-            let found = tx
-                .prepare_cached("SELECT 1 FROM queues WHERE queue = ?1")?
-                .query_row([&queue.0[..]], |_| Ok(()))
-                .optional()?;
-            answer(reply, Ok(found.is_some()))
+        Op::Touch {
+            queue,
+            now_ms,
+            reply,
+        } => {
+            let n = tx
+                .prepare_cached("UPDATE queues SET last_used_ms = ?2 WHERE queue = ?1")?
+                .execute(params![&queue.0[..], now_ms as i64])?;
+            answer(reply, Ok(n > 0))
         }
         Op::Push {
             snd_id,
@@ -300,12 +456,17 @@ fn execute(
             if pending >= i64::from(max_pending) {
                 return Ok(answer(reply, Err(StoreError::QueueFull)));
             }
+            let len = payload.len() as u64;
+            if usage.bytes + len > usage.capacity.max_stored_bytes {
+                return Ok(answer(reply, Err(StoreError::StoreFull)));
+            }
+            usage.bytes += len;
             let seq = head + 1;
             tx.prepare_cached(
                 "INSERT INTO messages (queue, seq, msg_id, ts, payload) VALUES (?1, ?2, ?3, ?4, ?5)")?.execute(params![&queue, seq, &msg_id.0, ts as i64, &payload],
             )?;
-            tx.prepare_cached("UPDATE queues SET head = ?2 WHERE queue = ?1")?
-                .execute(params![&queue, seq])?;
+            tx.prepare_cached("UPDATE queues SET head = ?2, last_used_ms = ?3 WHERE queue = ?1")?
+                .execute(params![&queue, seq, ts as i64])?;
             let queue = QueueKey(queue.try_into().expect("queue keys are 32 bytes"));
             let msg = StoredMsg {
                 seq: seq as u64,
@@ -365,21 +526,66 @@ fn execute(
             if exists.is_none() {
                 return Ok(answer(reply, Err(StoreError::UnknownQueue)));
             }
-            let n = tx
-                .prepare_cached("DELETE FROM messages WHERE queue = ?1 AND msg_id = ?2")?
-                .execute(params![&queue.0[..], &msg_id.0])?;
-            answer(reply, Ok(n > 0))
+            // Not `DELETE … RETURNING`: SQLite buffers returned rows in an ephemeral table,
+            // whose pages were allocated and freed on every ack.
+            let freed: Option<i64> = tx
+                .prepare_cached(
+                    "SELECT length(payload) FROM messages WHERE queue = ?1 AND msg_id = ?2",
+                )?
+                .query_row(params![&queue.0[..], &msg_id.0], |r| r.get(0))
+                .optional()?;
+            if let Some(len) = freed {
+                tx.prepare_cached("DELETE FROM messages WHERE queue = ?1 AND msg_id = ?2")?
+                    .execute(params![&queue.0[..], &msg_id.0])?;
+                usage.bytes = usage.bytes.saturating_sub(len as u64);
+            }
+            answer(reply, Ok(freed.is_some()))
         }
         Op::Delete { queue, reply } => {
+            let held: i64 = tx
+                .prepare_cached(
+                    "SELECT COALESCE(SUM(length(payload)), 0) FROM messages WHERE queue = ?1",
+                )?
+                .query_row([&queue.0[..]], |r| r.get(0))?;
+            tx.prepare_cached("DELETE FROM messages WHERE queue = ?1")?
+                .execute([&queue.0[..]])?;
             let n = tx
                 .prepare_cached("DELETE FROM queues WHERE queue = ?1")?
                 .execute([&queue.0[..]])?;
+            if n > 0 {
+                usage.queues = usage.queues.saturating_sub(1);
+                usage.bytes = usage.bytes.saturating_sub(held as u64);
+            }
             answer(reply, Ok(n > 0))
         }
         Op::Expire { before_ts, reply } => {
+            let freed: i64 = tx
+                .prepare_cached(
+                    "SELECT COALESCE(SUM(length(payload)), 0) FROM messages WHERE ts < ?1",
+                )?
+                .query_row([before_ts as i64], |r| r.get(0))?;
             let n = tx
                 .prepare_cached("DELETE FROM messages WHERE ts < ?1")?
                 .execute([before_ts as i64])?;
+            usage.bytes = usage.bytes.saturating_sub(freed as u64);
+            answer(reply, Ok(n as u64))
+        }
+        Op::ExpireIdle { before_ms, reply } => {
+            let held: i64 = tx
+                .prepare_cached(
+                    "SELECT COALESCE(SUM(length(m.payload)), 0) FROM messages m
+                     JOIN queues q ON q.queue = m.queue WHERE q.last_used_ms < ?1",
+                )?
+                .query_row([before_ms as i64], |r| r.get(0))?;
+            tx.prepare_cached(
+                "DELETE FROM messages WHERE queue IN (SELECT queue FROM queues WHERE last_used_ms < ?1)",
+            )?
+            .execute([before_ms as i64])?;
+            let n = tx
+                .prepare_cached("DELETE FROM queues WHERE last_used_ms < ?1")?
+                .execute([before_ms as i64])?;
+            usage.queues = usage.queues.saturating_sub(n as u64);
+            usage.bytes = usage.bytes.saturating_sub(held as u64);
             answer(reply, Ok(n as u64))
         }
         Op::Count { reply } => {

@@ -22,11 +22,13 @@ pub const START_MS: u64 = 1_800_000_000_000;
 
 pub struct TestServer {
     pub addr: std::net::SocketAddr,
+    /// The private metrics listener.
+    pub metrics_addr: std::net::SocketAddr,
     pub clock: Arc<ManualClock>,
     pub data: tempfile::TempDir,
     pub dist: tempfile::TempDir,
     stop: Option<oneshot::Sender<()>>,
-    task: Option<tokio::task::JoinHandle<Result<(), String>>>,
+    task: Option<tokio::task::JoinHandle<Result<(), sotto_shim::ShimError>>>,
 }
 
 pub const INDEX_HTML: &str =
@@ -46,11 +48,16 @@ impl TestServer {
         adjust(&mut config);
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let addr = listener.local_addr().unwrap();
+        let metrics = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let metrics_addr = metrics.local_addr().unwrap();
         let clock = Arc::new(ManualClock::at(START_MS));
         let (stop, stopped) = oneshot::channel::<()>();
         let task = tokio::spawn(sotto_shim::serve_with_clock(
             config,
-            listener,
+            sotto_shim::Listeners {
+                public: listener,
+                metrics: Some(metrics),
+            },
             async move {
                 let _ = stopped.await;
             },
@@ -58,12 +65,21 @@ impl TestServer {
         ));
         Self {
             addr,
+            metrics_addr,
             clock,
             data,
             dist,
             stop: Some(stop),
             task: Some(task),
         }
+    }
+
+    /// Alice owns a queue; Bob, another client, holds its send id.
+    pub async fn alice_and_bob(&self) -> (Client, Client, RcvId, SndId) {
+        let mut alice = self.client().await;
+        let bob = self.client().await;
+        let (rcv, snd) = alice.create_queue().await;
+        (alice, bob, rcv, snd)
     }
 
     pub fn url(&self, path: &str) -> String {
@@ -75,7 +91,7 @@ impl TestServer {
     }
 
     /// Graceful shutdown; returns the server's result.
-    pub async fn stop(mut self) -> Result<(), String> {
+    pub async fn stop(mut self) -> Result<(), sotto_shim::ShimError> {
         let _ = self.stop.take().unwrap().send(());
         tokio::time::timeout(WAIT, self.task.take().unwrap())
             .await
@@ -88,7 +104,7 @@ impl TestServer {
     }
 
     pub async fn metric(&self, name: &str) -> f64 {
-        let (_, _, body) = self.get("/metrics").await;
+        let (_, _, body) = http_get(self.metrics_addr, "/metrics").await;
         body.lines()
             .find(|l| l.starts_with(name) && l[name.len()..].starts_with(' '))
             .and_then(|l| l.rsplit(' ').next()?.parse().ok())
@@ -279,6 +295,27 @@ impl Client {
         let id = self.id();
         self.send_msg(&ClientMsg::Ping { id }).await;
         assert_eq!(self.recv_any().await, ServerMsg::Pong { id });
+    }
+
+    /// Asserts the next request is refused as `rate_limited`.
+    pub async fn assert_rate_limited(&mut self) {
+        match self.request(|id| ClientMsg::Ping { id }).await {
+            ServerMsg::Error {
+                code: sotto_shared::wire::relay::ErrorCode::RateLimited,
+                ..
+            } => {}
+            other => panic!("expected rate_limited, got {other:?}"),
+        }
+    }
+
+    /// Sends one-byte payloads `0..n`.
+    pub async fn send_numbered(&mut self, snd_id: SndId, n: u8) {
+        for i in 0..n {
+            assert!(matches!(
+                self.send(snd_id, &[i]).await,
+                ServerMsg::Ok { .. }
+            ));
+        }
     }
 
     /// Waits for the server to close; returns the close code.
