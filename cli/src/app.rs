@@ -1,0 +1,287 @@
+//! The commands: set up a profile, make and accept invitations, list contacts, and serve
+//! JSON-RPC on stdio (`jsonRpc`) or on a UNIX socket and/or TCP (`daemon`).
+
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU64, Ordering};
+
+use serde_json::Value;
+use sotto_client::Profile;
+use tokio::sync::{mpsc, oneshot};
+
+use crate::driver::{Driver, MediaOptions, ToDriver};
+use crate::rpc::{self, Request};
+use crate::store::{Config, Store};
+
+/// signal-cli's default TCP address.
+const DEFAULT_TCP: &str = "localhost:7583";
+
+#[derive(Debug, clap::Parser)]
+#[command(
+    name = "sotto-cli",
+    version,
+    about = "A headless sotto endpoint with a signal-cli-style JSON-RPC API"
+)]
+pub(crate) struct Cli {
+    /// Where the profile, contacts and per-call sockets live.
+    #[arg(long, env = "SOTTO_DATA_DIR", default_value = "sotto-data")]
+    data_dir: PathBuf,
+    #[command(subcommand)]
+    command: Cmd,
+}
+
+#[derive(Debug, clap::Subcommand)]
+enum Cmd {
+    /// Create a profile with a fresh identity.
+    Init {
+        /// The name contacts see.
+        #[arg(long)]
+        name: String,
+        /// The home relay (a sotto shim), e.g. `https://sotto.example`.
+        #[arg(long)]
+        relay: String,
+    },
+    /// Print a one-time invitation link and its QR code.
+    Invite,
+    /// Accept someone's invitation link.
+    AcceptInvite {
+        /// The link.
+        link: String,
+    },
+    /// List contacts.
+    Contacts,
+    /// JSON-RPC 2.0 on stdin/stdout, one object a line.
+    #[command(name = "jsonRpc")]
+    JsonRpc(MediaArgs),
+    /// JSON-RPC 2.0 on a UNIX socket and/or TCP, one object a line.
+    Daemon {
+        /// Listen on a UNIX socket (default `$XDG_RUNTIME_DIR/sotto-cli/socket`, or
+        /// `<data-dir>/socket`).
+        #[arg(long, num_args = 0..=1, default_missing_value = "")]
+        socket: Option<String>,
+        /// Listen on TCP (default `localhost:7583`).
+        #[arg(long, num_args = 0..=1, default_missing_value = DEFAULT_TCP)]
+        tcp: Option<String>,
+        #[command(flatten)]
+        media: MediaArgs,
+    },
+}
+
+#[derive(Debug, clap::Args)]
+struct MediaArgs {
+    /// Echo every call's audio back to the caller instead of exposing a PCM socket.
+    #[arg(long)]
+    echo: bool,
+}
+
+pub(crate) async fn run(cli: Cli) -> Result<(), String> {
+    let dir = cli.data_dir;
+    match cli.command {
+        Cmd::Init { name, relay } => init(&dir, &name, &relay),
+        Cmd::Invite => {
+            let result = one_shot(&dir, Request::CreateInvite).await?;
+            let link = result["link"].as_str().unwrap_or_default();
+            println!("{link}");
+            if let Some(qr) = crate::qr::render(link) {
+                println!("{qr}");
+            }
+            println!(
+                "Keep `sotto-cli daemon` (or this command) running so the contact request can be answered."
+            );
+            Ok(())
+        }
+        Cmd::AcceptInvite { link } => {
+            let result = one_shot(&dir, Request::AcceptInvite { link }).await?;
+            println!(
+                "Request sent to {}. They become a contact once they are online.",
+                result["name"].as_str().unwrap_or("them")
+            );
+            Ok(())
+        }
+        Cmd::Contacts => {
+            let (_store, _config, profile) = Store::open(&dir).map_err(|e| e.to_string())?;
+            for c in &profile.contacts {
+                let state = if c.is_ready() {
+                    "ready"
+                } else {
+                    "waiting for confirmation"
+                };
+                println!("{}\t{}\t{state}", c.id, c.name);
+            }
+            Ok(())
+        }
+        Cmd::JsonRpc(media) => {
+            let (tx, driver) = start(&dir, &media)?;
+            rpc::serve(0, tokio::io::stdin(), tokio::io::stdout(), tx.clone()).await;
+            stop(tx, driver).await
+        }
+        Cmd::Daemon { socket, tcp, media } => {
+            if socket.is_none() && tcp.is_none() {
+                return Err("daemon needs --socket and/or --tcp".into());
+            }
+            let (tx, driver) = start(&dir, &media)?;
+            let conns = std::sync::Arc::new(AtomicU64::new(1));
+            if let Some(path) = socket {
+                let path = if path.is_empty() {
+                    default_socket(&dir)
+                } else {
+                    PathBuf::from(path)
+                };
+                let listener = bind_unix(&path)?;
+                eprintln!("listening on unix {}", path.display());
+                tokio::spawn(serve_connections(listener, tx.clone(), conns.clone()));
+            }
+            if let Some(addr) = tcp {
+                let listener = tokio::net::TcpListener::bind(&addr)
+                    .await
+                    .map_err(|e| format!("cannot listen on {addr}: {e}"))?;
+                let local = listener.local_addr().map_err(|e| e.to_string())?;
+                eprintln!("listening on tcp {local}");
+                tokio::spawn(serve_connections(listener, tx.clone(), conns));
+            }
+            tokio::select! {
+                () = shutdown_signal() => {}
+                result = driver => return result.map_err(|e| e.to_string())?,
+            }
+            let (done, finished) = oneshot::channel();
+            let _ = tx.send(ToDriver::Shutdown(done));
+            let _ = tokio::time::timeout(std::time::Duration::from_secs(2), finished).await;
+            Ok(())
+        }
+    }
+}
+
+fn init(dir: &Path, name: &str, relay: &str) -> Result<(), String> {
+    if !(relay.starts_with("http://") || relay.starts_with("https://")) {
+        return Err(format!(
+            "the relay must be an http:// or https:// origin, not {relay:?}"
+        ));
+    }
+    let mut rng = rand_core::UnwrapErr(getrandom::SysRng);
+    let profile = Profile::create(name, &mut rng).map_err(|e| e.to_string())?;
+    let config = Config {
+        relay: relay.trim_end_matches('/').to_owned(),
+    };
+    Store::init(dir, &config, &profile).map_err(|e| e.to_string())?;
+    println!(
+        "Created the profile {name:?} in {} (relay {}).",
+        dir.display(),
+        config.relay
+    );
+    Ok(())
+}
+
+type DriverTask = tokio::task::JoinHandle<Result<(), String>>;
+
+fn start(
+    dir: &Path,
+    media: &MediaArgs,
+) -> Result<(mpsc::UnboundedSender<ToDriver>, DriverTask), String> {
+    let (store, config, profile) = Store::open(dir).map_err(|e| e.to_string())?;
+    let media = MediaOptions {
+        tunnel: crate::tunnel::find_binary(),
+        echo: media.echo,
+        calls_dir: store.dir().join("calls"),
+    };
+    let (driver, rx) = Driver::new(store, &config.relay, profile, media)?;
+    let tx = driver.sender();
+    Ok((tx, tokio::spawn(driver.run(rx))))
+}
+
+async fn stop(tx: mpsc::UnboundedSender<ToDriver>, driver: DriverTask) -> Result<(), String> {
+    let (done, finished) = oneshot::channel();
+    let _ = tx.send(ToDriver::Shutdown(done));
+    let _ = tokio::time::timeout(std::time::Duration::from_secs(2), finished).await;
+    drop(tx);
+    match tokio::time::timeout(std::time::Duration::from_secs(2), driver).await {
+        Ok(Ok(result)) => result,
+        _ => Ok(()),
+    }
+}
+
+/// Runs one request against a driver of its own and stops.
+async fn one_shot(dir: &Path, request: Request) -> Result<Value, String> {
+    let (tx, driver) = start(dir, &MediaArgs { echo: false })?;
+    let (reply, replied) = oneshot::channel();
+    let (notify, _notifications) = mpsc::unbounded_channel();
+    tx.send(ToDriver::Rpc {
+        conn: 0,
+        request,
+        reply,
+        notify,
+    })
+    .map_err(|_| "the driver stopped".to_owned())?;
+    let result = replied.await.map_err(|_| "the driver stopped".to_owned())?;
+    stop(tx, driver).await?;
+    result.map_err(|e| e.message)
+}
+
+fn default_socket(dir: &Path) -> PathBuf {
+    std::env::var_os("XDG_RUNTIME_DIR")
+        .map(|d| PathBuf::from(d).join("sotto-cli").join("socket"))
+        .unwrap_or_else(|| dir.join("socket"))
+}
+
+fn bind_unix(path: &Path) -> Result<tokio::net::UnixListener, String> {
+    if let Some(parent) = path.parent() {
+        std::fs::create_dir_all(parent).map_err(|e| format!("{}: {e}", parent.display()))?;
+    }
+    if path.exists() {
+        // A live daemon answers; a stale file from a crashed one does not.
+        if std::os::unix::net::UnixStream::connect(path).is_ok() {
+            return Err(format!("{} is in use by another daemon", path.display()));
+        }
+        std::fs::remove_file(path).map_err(|e| format!("{}: {e}", path.display()))?;
+    }
+    tokio::net::UnixListener::bind(path)
+        .map_err(|e| format!("cannot listen on {}: {e}", path.display()))
+}
+
+/// A listener of byte-stream connections (UNIX or TCP).
+trait Listener: Send + 'static {
+    type Read: tokio::io::AsyncRead + Unpin + Send + 'static;
+    type Write: tokio::io::AsyncWrite + Unpin + Send + 'static;
+    fn next(&self) -> impl Future<Output = std::io::Result<(Self::Read, Self::Write)>> + Send;
+}
+
+impl Listener for tokio::net::UnixListener {
+    type Read = tokio::net::unix::OwnedReadHalf;
+    type Write = tokio::net::unix::OwnedWriteHalf;
+    async fn next(&self) -> std::io::Result<(Self::Read, Self::Write)> {
+        Ok(self.accept().await?.0.into_split())
+    }
+}
+
+impl Listener for tokio::net::TcpListener {
+    type Read = tokio::net::tcp::OwnedReadHalf;
+    type Write = tokio::net::tcp::OwnedWriteHalf;
+    async fn next(&self) -> std::io::Result<(Self::Read, Self::Write)> {
+        Ok(self.accept().await?.0.into_split())
+    }
+}
+
+/// Serves every connection of `listener`, each with its own id.
+async fn serve_connections(
+    listener: impl Listener,
+    tx: mpsc::UnboundedSender<ToDriver>,
+    conns: std::sync::Arc<AtomicU64>,
+) {
+    while let Ok((r, w)) = listener.next().await {
+        let conn = conns.fetch_add(1, Ordering::Relaxed);
+        tokio::spawn(rpc::serve(conn, r, w, tx.clone()));
+    }
+}
+
+async fn shutdown_signal() {
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending().await,
+        }
+    };
+    tokio::select! {
+        _ = tokio::signal::ctrl_c() => {}
+        () = term => {}
+    }
+}

@@ -1,0 +1,669 @@
+//! The driver of the client core (DESIGN §6): one task owns the [`Client`], takes ONE input at
+//! a time from its queue, drains every output to the `Timeout`, and only then takes the next.
+//! Whatever executing an output produces (a tunnel that cannot start, a media error) goes on
+//! the queue; nothing here calls `handle_input` while an output is being carried out.
+//!
+//! It owns the I/O the core asks for: relay connections ([`crate::relay`]), the profile file
+//! ([`crate::store`]), one `sotto-call-tunnel` per call ([`crate::tunnel`]), the timer, and the
+//! JSON-RPC subscribers who hear `callEvent`s.
+
+use std::collections::{BTreeMap, HashMap, VecDeque};
+use std::path::PathBuf;
+use std::time::{Instant, SystemTime, UNIX_EPOCH};
+
+use serde_json::{Value, json};
+use sotto_client::{
+    CallInfo, CallState, Client, ClientConfig, ClientError, Command, Event, Input, Notice, Now,
+    Output, Profile, RelayEvent, RtcAction, RtcEvent,
+};
+use sotto_shared::call::CallError;
+use sotto_shared::crypto::Role;
+use sotto_shared::wire::relay::ClientMsg;
+use sotto_shared::wire::signal::{EndReason, Media};
+use sotto_shared::{CallId, Millis, PeerId};
+use tokio::sync::{mpsc, oneshot};
+
+use crate::rpc::{ConnId, Request, RpcError};
+use crate::store::Store;
+use crate::tunnel::{self, Audio, FromTunnel, ToTunnel, Tunnel, TunnelConfig, TunnelNews};
+
+type Rng = rand_core::UnwrapErr<getrandom::SysRng>;
+type Reply = oneshot::Sender<Result<Value, RpcError>>;
+
+/// Everything that reaches the driver's queue.
+#[derive(Debug)]
+pub(crate) enum ToDriver {
+    /// A relay connection changed or delivered a frame.
+    Relay { relay: String, event: RelayEvent },
+    /// A call's tunnel said something or exited.
+    Tunnel { call_id: CallId, news: TunnelNews },
+    /// A JSON-RPC method call; `notify` carries the connection's notifications.
+    Rpc {
+        conn: ConnId,
+        request: Request,
+        reply: Reply,
+        notify: mpsc::UnboundedSender<String>,
+    },
+    /// A JSON-RPC connection closed: its subscriptions end.
+    Closed(ConnId),
+    /// Hang up any call and stop.
+    Shutdown(oneshot::Sender<()>),
+}
+
+/// How calls get their media.
+#[derive(Debug, Clone)]
+pub(crate) struct MediaOptions {
+    /// The tunnel binary.
+    pub(crate) tunnel: PathBuf,
+    /// Echo every call's audio back instead of exposing a PCM socket.
+    pub(crate) echo: bool,
+    /// Where per-call sockets go.
+    pub(crate) calls_dir: PathBuf,
+}
+
+/// The driver's view of the current call: what JSON-RPC shows and the tunnel doing its media.
+#[derive(Debug)]
+struct CallView {
+    info: CallInfo,
+    audio: Audio,
+    devices: (String, String),
+    security_code: Option<String>,
+    counters: Option<Value>,
+    tunnel: Option<Tunnel>,
+    /// Incoming calls are offered only when someone subscribed (the seed's rule).
+    offered: bool,
+}
+
+struct Subscriber {
+    conn: ConnId,
+    notify: mpsc::UnboundedSender<String>,
+}
+
+/// The driver. Build with [`Driver::new`], then [`Driver::run`].
+pub(crate) struct Driver {
+    client: Client<Rng>,
+    store: Store,
+    media: MediaOptions,
+    base: Instant,
+    deadline: Option<Instant>,
+    tx: mpsc::UnboundedSender<ToDriver>,
+    relays: HashMap<String, mpsc::UnboundedSender<ClientMsg>>,
+    inputs: VecDeque<Input>,
+    subscribers: BTreeMap<u64, Subscriber>,
+    next_subscription: u64,
+    call: Option<CallView>,
+    invite_waiters: Vec<Reply>,
+    accept_waiters: VecDeque<Reply>,
+    failed: Option<String>,
+}
+
+impl std::fmt::Debug for Driver {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Driver").finish_non_exhaustive()
+    }
+}
+
+impl Driver {
+    /// A driver for the profile in `store`, whose home relay is `relay`.
+    pub(crate) fn new(
+        store: Store,
+        relay: &str,
+        profile: Profile,
+        media: MediaOptions,
+    ) -> Result<(Self, mpsc::UnboundedReceiver<ToDriver>), String> {
+        let client = Client::new(
+            ClientConfig::new(relay),
+            profile,
+            rand_core::UnwrapErr(getrandom::SysRng),
+        )
+        .map_err(|e| e.to_string())?;
+        let (tx, rx) = mpsc::unbounded_channel();
+        let driver = Self {
+            client,
+            store,
+            media,
+            base: Instant::now(),
+            deadline: None,
+            tx,
+            relays: HashMap::new(),
+            inputs: VecDeque::new(),
+            subscribers: BTreeMap::new(),
+            next_subscription: 0,
+            call: None,
+            invite_waiters: Vec::new(),
+            accept_waiters: VecDeque::new(),
+            failed: None,
+        };
+        Ok((driver, rx))
+    }
+
+    /// Where to send [`ToDriver`] messages.
+    pub(crate) fn sender(&self) -> mpsc::UnboundedSender<ToDriver> {
+        self.tx.clone()
+    }
+
+    /// Runs until every sender is gone, a shutdown, or the profile cannot be stored.
+    ///
+    /// # Errors
+    /// The reason the profile could not be stored: the driver stops rather than let a signal
+    /// leave whose counter was not stored.
+    pub(crate) async fn run(
+        mut self,
+        mut rx: mpsc::UnboundedReceiver<ToDriver>,
+    ) -> Result<(), String> {
+        self.drain();
+        loop {
+            if let Some(e) = self.failed.take() {
+                return Err(e);
+            }
+            let sleep = async {
+                match self.deadline {
+                    Some(at) => tokio::time::sleep_until(at.into()).await,
+                    None => std::future::pending().await,
+                }
+            };
+            tokio::select! {
+                msg = rx.recv() => match msg {
+                    None => return Ok(()),
+                    Some(ToDriver::Shutdown(done)) => {
+                        self.shutdown();
+                        let _ = done.send(());
+                        return Ok(());
+                    }
+                    Some(msg) => self.handle(msg),
+                },
+                () = sleep => {
+                    self.deadline = None;
+                    self.inputs.push_back(Input::Timeout);
+                }
+            }
+            while let Some(input) = self.inputs.pop_front() {
+                if let Err(e) = self.step(input) {
+                    tracing::debug!("input not acted on: {e}");
+                }
+            }
+        }
+    }
+
+    fn shutdown(&mut self) {
+        if self.client.call().is_some_and(|c| !c.state.is_ended()) {
+            let _ = self.step(Input::Command(Command::Hangup));
+        }
+        self.call = None;
+    }
+
+    fn now(&self) -> Now {
+        let mono = u64::try_from(self.base.elapsed().as_millis()).unwrap_or(u64::MAX);
+        let wall_ms = SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .map_or(0, |d| u64::try_from(d.as_millis()).unwrap_or(u64::MAX));
+        Now {
+            mono: Millis(mono),
+            wall_ms,
+        }
+    }
+
+    /// Hands ONE input to the core and carries out everything it asks.
+    fn step(&mut self, input: Input) -> Result<(), ClientError> {
+        let result = self.client.handle_input(self.now(), input);
+        self.drain();
+        result
+    }
+
+    fn drain(&mut self) {
+        loop {
+            match self.client.poll_output() {
+                Output::Timeout(at) => {
+                    self.deadline =
+                        at.map(|Millis(ms)| self.base + std::time::Duration::from_millis(ms));
+                    return;
+                }
+                _ if self.failed.is_some() => {} // nothing may leave after a failed store
+                output => self.execute(output),
+            }
+        }
+    }
+
+    fn execute(&mut self, output: Output) {
+        match output {
+            Output::Connect { relay } => {
+                self.relay(&relay);
+            }
+            Output::Relay { relay, msg } => {
+                let _ = self.relay(&relay).send(msg);
+            }
+            Output::Rtc { call_id, action } => self.rtc(call_id, action),
+            Output::Event(event) => self.event(event),
+            Output::Persist => {
+                if let Err(e) = self.store.save_profile(self.client.profile()) {
+                    tracing::error!("cannot store the profile: {e}");
+                    self.failed = Some(format!("cannot store the profile: {e}"));
+                }
+            }
+            Output::Timeout(_) => unreachable!("drain stops at Timeout"),
+        }
+    }
+
+    fn relay(&mut self, relay: &str) -> &mpsc::UnboundedSender<ClientMsg> {
+        let tx = &self.tx;
+        self.relays
+            .entry(relay.to_owned())
+            .or_insert_with(|| crate::relay::spawn(relay.to_owned(), tx.clone()))
+    }
+
+    fn handle(&mut self, msg: ToDriver) {
+        match msg {
+            ToDriver::Relay { relay, event } => {
+                self.inputs.push_back(Input::Relay { relay, event })
+            }
+            ToDriver::Tunnel { call_id, news } => self.tunnel_news(call_id, news),
+            ToDriver::Rpc {
+                conn,
+                request,
+                reply,
+                notify,
+            } => self.rpc(conn, request, reply, notify),
+            ToDriver::Closed(conn) => self.subscribers.retain(|_, s| s.conn != conn),
+            ToDriver::Shutdown(_) => unreachable!("handled by run"),
+        }
+    }
+
+    // ---- media ----
+
+    fn rtc(&mut self, call_id: CallId, action: RtcAction) {
+        let Some(view) = self.call.as_mut().filter(|v| v.info.call_id == call_id) else {
+            if !matches!(action, RtcAction::Close) {
+                tracing::warn!(call = %call_id, "media asked for a call nobody took; failing it");
+                self.inputs.push_back(Input::Rtc {
+                    call_id,
+                    event: RtcEvent::MediaFailed,
+                });
+            }
+            return;
+        };
+        if matches!(action, RtcAction::Close) {
+            if let Some(tunnel) = view.tunnel.take() {
+                tunnel.send(&ToTunnel::Hangup);
+            }
+            return;
+        }
+        if view.tunnel.is_none() {
+            let config = TunnelConfig {
+                call_id: call_id.to_string(),
+                audio: view.audio.clone(),
+                relay_only: self.client.profile().settings.relay_only,
+                ice_servers: self.client.ice_servers().to_vec(),
+            };
+            if let Audio::Socket { path } = &view.audio
+                && let Some(dir) = path.parent()
+            {
+                let _ = std::fs::create_dir_all(dir);
+            }
+            match Tunnel::spawn(&self.media.tunnel, call_id, &config, self.tx.clone()) {
+                Ok(tunnel) => view.tunnel = Some(tunnel),
+                Err(e) => {
+                    tracing::error!(call = %call_id, "cannot start {}: {e}", self.media.tunnel.display());
+                    self.inputs.push_back(Input::Rtc {
+                        call_id,
+                        event: RtcEvent::MediaFailed,
+                    });
+                    return;
+                }
+            }
+        }
+        let tunnel = view.tunnel.as_ref().expect("spawned above");
+        if !tunnel.send(&ToTunnel::from_action(action)) {
+            view.tunnel = None;
+            self.inputs.push_back(Input::Rtc {
+                call_id,
+                event: RtcEvent::MediaFailed,
+            });
+        }
+    }
+
+    fn tunnel_news(&mut self, call_id: CallId, news: TunnelNews) {
+        let Some(view) = self.call.as_mut().filter(|v| v.info.call_id == call_id) else {
+            return; // a tunnel of a call that already ended
+        };
+        match news {
+            TunnelNews::Exited => {
+                if view.tunnel.take().is_some() {
+                    tracing::error!(call = %call_id, "the call's tunnel exited during the call");
+                    self.inputs.push_back(Input::Rtc {
+                        call_id,
+                        event: RtcEvent::MediaFailed,
+                    });
+                }
+            }
+            TunnelNews::Event(FromTunnel::Ready {
+                input_device_name,
+                output_device_name,
+            }) => view.devices = (input_device_name, output_device_name),
+            TunnelNews::Event(FromTunnel::Counters { counters }) => view.counters = Some(counters),
+            TunnelNews::Event(FromTunnel::Error { message, fatal }) => {
+                tracing::warn!(call = %call_id, fatal, "tunnel error: {message}");
+                if fatal {
+                    self.inputs.push_back(Input::Rtc {
+                        call_id,
+                        event: RtcEvent::MediaFailed,
+                    });
+                }
+            }
+            TunnelNews::Event(event) => {
+                for event in event.into_rtc_events() {
+                    self.inputs.push_back(Input::Rtc { call_id, event });
+                }
+            }
+        }
+    }
+
+    // ---- core events ----
+
+    fn event(&mut self, event: Event) {
+        match event {
+            Event::Call(info) => self.call_changed(info),
+            Event::SecurityCode { call_id, code } => {
+                if let Some(view) = self.call.as_mut().filter(|v| v.info.call_id == call_id) {
+                    view.security_code = Some(code);
+                }
+            }
+            Event::InviteReady { link } => {
+                for reply in self.invite_waiters.drain(..) {
+                    let _ = reply.send(Ok(json!({"link": link})));
+                }
+            }
+            Event::Notice(notice) => self.notice(notice),
+            Event::Missed(missed) => tracing::info!(
+                call = %missed.call_id, contact = %missed.contact, busy = missed.busy, "missed call"
+            ),
+            Event::ContactsChanged => tracing::info!("contacts changed"),
+            other => tracing::debug!("{other:?}"),
+        }
+    }
+
+    fn notice(&mut self, notice: Notice) {
+        tracing::info!("{notice}");
+        match &notice {
+            Notice::RequestSent(name) => {
+                if let Some(reply) = self.accept_waiters.pop_front() {
+                    let id = self
+                        .client
+                        .profile()
+                        .contacts
+                        .iter()
+                        .rev()
+                        .find(|c| &c.name == name)
+                        .map(|c| c.id.0.clone());
+                    let _ = reply.send(Ok(json!({"contact": id, "name": name, "ready": false})));
+                }
+            }
+            Notice::InviteUsed(_) => {
+                if let Some(reply) = self.accept_waiters.pop_front() {
+                    let _ = reply.send(Err(RpcError::user(notice.to_string())));
+                }
+            }
+            Notice::RelayUnreachable => {
+                let waiters = self
+                    .invite_waiters
+                    .drain(..)
+                    .chain(self.accept_waiters.drain(..));
+                for reply in waiters.collect::<Vec<_>>() {
+                    let _ = reply.send(Err(RpcError::io(notice.to_string())));
+                }
+            }
+            _ => {}
+        }
+    }
+
+    fn call_changed(&mut self, info: CallInfo) {
+        if self
+            .call
+            .as_ref()
+            .is_none_or(|v| v.info.call_id != info.call_id)
+        {
+            let audio = if self.media.echo {
+                Audio::Echo
+            } else {
+                Audio::Socket {
+                    path: self
+                        .media
+                        .calls_dir
+                        .join(info.call_id.to_string())
+                        .join("audio.sock"),
+                }
+            };
+            let offered = info.role == Role::Caller || !self.subscribers.is_empty();
+            if !offered {
+                tracing::info!(call = %info.call_id, "incoming call not offered: nobody subscribed to call events");
+            }
+            self.call = Some(CallView {
+                devices: audio.device_names(),
+                audio,
+                info: info.clone(),
+                security_code: None,
+                counters: None,
+                tunnel: None,
+                offered,
+            });
+        }
+        let view = self.call.as_mut().expect("set above");
+        view.info = info.clone();
+        if view.offered {
+            let result = call_json(view, self.client.profile());
+            for (id, sub) in &self.subscribers {
+                let line = json!({"jsonrpc": "2.0", "method": "callEvent",
+                    "params": {"subscription": id, "result": result}});
+                let _ = sub.notify.send(line.to_string());
+            }
+        }
+        if info.state.is_ended() {
+            // Closing stdin ends the tunnel; its exit is no longer news.
+            self.call = None;
+        }
+    }
+
+    // ---- JSON-RPC ----
+
+    fn rpc(
+        &mut self,
+        conn: ConnId,
+        request: Request,
+        reply: Reply,
+        notify: mpsc::UnboundedSender<String>,
+    ) {
+        let result = match request {
+            Request::SubscribeCallEvents => {
+                let id = self.next_subscription;
+                self.next_subscription += 1;
+                self.subscribers.insert(id, Subscriber { conn, notify });
+                Ok(json!(id))
+            }
+            Request::UnsubscribeCallEvents { subscription } => {
+                match self.subscribers.get(&subscription) {
+                    Some(s) if s.conn == conn => {
+                        self.subscribers.remove(&subscription);
+                        Ok(json!({}))
+                    }
+                    _ => Err(RpcError::user(format!(
+                        "Unknown subscription id {subscription}"
+                    ))),
+                }
+            }
+            Request::StartCall { recipient, media } => self.start_call(&recipient, media),
+            Request::AcceptCall { call_id } => self.accept_call(&call_id),
+            Request::RejectCall { call_id } => self
+                .current_call(&call_id, Some(CallState::RingingIncoming))
+                .and_then(|()| self.command(Command::Decline))
+                .map(|()| json!({})),
+            Request::HangupCall { call_id } => self
+                .current_call(&call_id, None)
+                .and_then(|()| self.command(Command::Hangup))
+                .map(|()| json!({})),
+            Request::ListCalls => Ok(Value::Array(
+                self.call
+                    .iter()
+                    .filter(|v| v.offered)
+                    .map(|v| call_json(v, self.client.profile()))
+                    .collect(),
+            )),
+            Request::CreateInvite => {
+                self.invite_waiters.push(reply);
+                let _ = self.step(Input::Command(Command::CreateInvite));
+                return;
+            }
+            Request::AcceptInvite { link } => {
+                self.accept_waiters.push_back(reply);
+                if let Err(e) = self.step(Input::Command(Command::AcceptInvite { link }))
+                    && let Some(reply) = self.accept_waiters.pop_back()
+                {
+                    let _ = reply.send(Err(RpcError::user(e.to_string())));
+                }
+                return;
+            }
+            Request::ListContacts => Ok(Value::Array(
+                self.client
+                    .profile()
+                    .contacts
+                    .iter()
+                    .map(|c| json!({"id": c.id.0, "name": c.name, "ready": c.is_ready()}))
+                    .collect(),
+            )),
+            Request::Version => Ok(json!({"version": env!("CARGO_PKG_VERSION")})),
+            Request::PlayAudio {
+                call_id,
+                path,
+                looped,
+            } => self.to_tunnel(
+                &call_id,
+                &ToTunnel::PlayAudio {
+                    path,
+                    r#loop: looped,
+                },
+            ),
+            Request::RecordAudio { call_id, path } => {
+                self.to_tunnel(&call_id, &ToTunnel::RecordAudio { path })
+            }
+            Request::SetEcho { call_id, on } => self.to_tunnel(&call_id, &ToTunnel::SetEcho { on }),
+        };
+        let _ = reply.send(result);
+    }
+
+    fn command(&mut self, command: Command) -> Result<(), RpcError> {
+        self.step(Input::Command(command)).map_err(|e| match e {
+            ClientError::Call(CallError::NoCall) => RpcError::user("no call is active"),
+            e => RpcError::user(e.to_string()),
+        })
+    }
+
+    fn contact(&self, recipient: &str) -> Result<PeerId, RpcError> {
+        let contacts = &self.client.profile().contacts;
+        if let Some(c) = contacts.iter().find(|c| c.id.0 == recipient) {
+            return Ok(c.id.clone());
+        }
+        let named: Vec<_> = contacts
+            .iter()
+            .filter(|c| c.name.eq_ignore_ascii_case(recipient))
+            .collect();
+        match named.as_slice() {
+            [c] => Ok(c.id.clone()),
+            [] => Err(RpcError::user(format!("Unknown contact: {recipient}"))),
+            _ => Err(RpcError::user(format!(
+                "Several contacts are named {recipient}; use the id from listContacts"
+            ))),
+        }
+    }
+
+    fn start_call(&mut self, recipient: &str, media: Media) -> Result<Value, RpcError> {
+        let contact = self.contact(recipient)?;
+        self.command(Command::Call { contact, media })?;
+        self.call_result()
+    }
+
+    fn accept_call(&mut self, call_id: &str) -> Result<Value, RpcError> {
+        self.current_call(call_id, Some(CallState::RingingIncoming))?;
+        // An audio-only endpoint: a video invitation is answered with audio (nothing to
+        // renegotiate, the transceivers are fixed; research §6.3).
+        self.command(Command::Accept {
+            media: Media::Audio,
+        })?;
+        self.call_result()
+    }
+
+    fn call_result(&self) -> Result<Value, RpcError> {
+        let view = self
+            .call
+            .as_ref()
+            .ok_or_else(|| RpcError::io("the call ended at once (see callEvent)"))?;
+        let mut result = tunnel::audio_format();
+        let fields = result.as_object_mut().expect("an object");
+        fields.insert("callId".into(), json!(view.info.call_id.to_string()));
+        fields.insert("state".into(), json!(view.info.state.name()));
+        fields.insert("inputDeviceName".into(), json!(view.devices.0));
+        fields.insert("outputDeviceName".into(), json!(view.devices.1));
+        Ok(result)
+    }
+
+    /// Checks that `call_id` is the current (offered) call, in `state` when given.
+    fn current_call(&self, call_id: &str, state: Option<CallState>) -> Result<(), RpcError> {
+        let view = self
+            .call
+            .as_ref()
+            .filter(|v| v.offered && v.info.call_id.to_string() == call_id)
+            .ok_or_else(|| RpcError::user(format!("No such call: {call_id}")))?;
+        match state {
+            Some(want) if view.info.state != want => Err(RpcError::user(format!(
+                "Call {call_id} is {}, not {}",
+                view.info.state.name(),
+                want.name()
+            ))),
+            _ => Ok(()),
+        }
+    }
+
+    fn to_tunnel(&self, call_id: &str, msg: &ToTunnel) -> Result<Value, RpcError> {
+        self.current_call(call_id, None)?;
+        let tunnel = self
+            .call
+            .as_ref()
+            .and_then(|v| v.tunnel.as_ref())
+            .ok_or_else(|| RpcError::user(format!("Call {call_id} has no media yet")))?;
+        if tunnel.send(msg) {
+            Ok(json!({}))
+        } else {
+            Err(RpcError::io("the call's media tunnel is gone"))
+        }
+    }
+}
+
+fn reason_name(reason: EndReason) -> String {
+    serde_json::to_value(reason)
+        .ok()
+        .and_then(|v| v.as_str().map(str::to_owned))
+        .unwrap_or_default()
+}
+
+/// A call as `listCalls` and `callEvent` show it.
+fn call_json(view: &CallView, profile: &Profile) -> Value {
+    let info = &view.info;
+    let mut value = json!({
+        "callId": info.call_id.to_string(),
+        "state": info.state.name(),
+        "contact": info.peer.0,
+        "contactName": profile.name_of(&info.peer),
+        "isOutgoing": info.role == Role::Caller,
+        "media": info.media,
+        "inputDeviceName": view.devices.0,
+        "outputDeviceName": view.devices.1,
+    });
+    let fields = value.as_object_mut().expect("an object");
+    if let CallState::Ended(reason) = info.state {
+        fields.insert("reason".into(), json!(reason_name(reason)));
+    }
+    if let Some(code) = &view.security_code {
+        fields.insert("securityCode".into(), json!(code));
+    }
+    if let Some(counters) = &view.counters {
+        fields.insert("counters".into(), counters.clone());
+    }
+    value
+}
