@@ -25,7 +25,8 @@ use tokio::sync::{mpsc, oneshot};
 
 use crate::rpc::{ConnId, Request, RpcError};
 use crate::store::Store;
-use crate::tunnel::{self, Audio, FromTunnel, ToTunnel, Tunnel, TunnelConfig, TunnelNews};
+use crate::tunnel::{self, Tunnel, TunnelNews};
+use sotto_shared::wire::tunnel::{AudioBackend as Audio, FromTunnel, ToTunnel, TunnelConfig};
 
 type Rng = rand_core::UnwrapErr<getrandom::SysRng>;
 type Reply = oneshot::Sender<Result<Value, RpcError>>;
@@ -295,7 +296,7 @@ impl Driver {
                 ice_servers: self.client.ice_servers().to_vec(),
             };
             if let Audio::Socket { path } = &view.audio
-                && let Some(dir) = path.parent()
+                && let Some(dir) = std::path::Path::new(path).parent()
             {
                 let _ = std::fs::create_dir_all(dir);
             }
@@ -312,7 +313,7 @@ impl Driver {
             }
         }
         let tunnel = view.tunnel.as_ref().expect("spawned above");
-        if !tunnel.send(&ToTunnel::from_action(action)) {
+        if !tunnel.send(&ToTunnel::from(action)) {
             view.tunnel = None;
             self.inputs.push_back(Input::Rtc {
                 call_id,
@@ -339,7 +340,9 @@ impl Driver {
                 input_device_name,
                 output_device_name,
             }) => view.devices = (input_device_name, output_device_name),
-            TunnelNews::Event(FromTunnel::Counters { counters }) => view.counters = Some(counters),
+            TunnelNews::Event(FromTunnel::Counters { counters }) => {
+                view.counters = serde_json::to_value(counters).ok();
+            }
             TunnelNews::Event(FromTunnel::Error { message, fatal }) => {
                 tracing::warn!(call = %call_id, fatal, "tunnel error: {message}");
                 if fatal {
@@ -429,7 +432,9 @@ impl Driver {
                         .media
                         .calls_dir
                         .join(info.call_id.to_string())
-                        .join("audio.sock"),
+                        .join("audio.sock")
+                        .display()
+                        .to_string(),
                 }
             };
             let offered = info.role == Role::Caller || !self.subscribers.is_empty();
