@@ -52,6 +52,16 @@ enum Cmd {
     /// JSON-RPC 2.0 on stdin/stdout, one object a line.
     #[command(name = "jsonRpc")]
     JsonRpc(MediaArgs),
+    /// Answer every call from a contact and send back what is heard (the first call a new
+    /// user tries). Also serves JSON-RPC when given --socket or --tcp.
+    EchoBot {
+        /// Listen on a UNIX socket as `daemon` does.
+        #[arg(long, num_args = 0..=1, default_missing_value = "")]
+        socket: Option<String>,
+        /// Listen on TCP as `daemon` does.
+        #[arg(long, num_args = 0..=1, default_missing_value = DEFAULT_TCP)]
+        tcp: Option<String>,
+    },
     /// JSON-RPC 2.0 on a UNIX socket and/or TCP, one object a line.
     Daemon {
         /// Listen on a UNIX socket (default `$XDG_RUNTIME_DIR/sotto-cli/socket`, or
@@ -110,44 +120,59 @@ pub(crate) async fn run(cli: Cli) -> Result<(), String> {
             Ok(())
         }
         Cmd::JsonRpc(media) => {
-            let (tx, driver) = start(&dir, &media)?;
+            let (tx, driver) = start(&dir, &media, false)?;
             rpc::serve(0, tokio::io::stdin(), tokio::io::stdout(), tx.clone()).await;
             stop(tx, driver).await
+        }
+        Cmd::EchoBot { socket, tcp } => {
+            let media = MediaArgs { echo: true };
+            serve(&dir, socket, tcp, &media, true).await
         }
         Cmd::Daemon { socket, tcp, media } => {
             if socket.is_none() && tcp.is_none() {
                 return Err("daemon needs --socket and/or --tcp".into());
             }
-            let (tx, driver) = start(&dir, &media)?;
-            let conns = std::sync::Arc::new(AtomicU64::new(1));
-            if let Some(path) = socket {
-                let path = if path.is_empty() {
-                    default_socket(&dir)
-                } else {
-                    PathBuf::from(path)
-                };
-                let listener = bind_unix(&path)?;
-                eprintln!("listening on unix {}", path.display());
-                tokio::spawn(serve_connections(listener, tx.clone(), conns.clone()));
-            }
-            if let Some(addr) = tcp {
-                let listener = tokio::net::TcpListener::bind(&addr)
-                    .await
-                    .map_err(|e| format!("cannot listen on {addr}: {e}"))?;
-                let local = listener.local_addr().map_err(|e| e.to_string())?;
-                eprintln!("listening on tcp {local}");
-                tokio::spawn(serve_connections(listener, tx.clone(), conns));
-            }
-            tokio::select! {
-                () = shutdown_signal() => {}
-                result = driver => return result.map_err(|e| e.to_string())?,
-            }
-            let (done, finished) = oneshot::channel();
-            let _ = tx.send(ToDriver::Shutdown(done));
-            let _ = tokio::time::timeout(std::time::Duration::from_secs(2), finished).await;
-            Ok(())
+            serve(&dir, socket, tcp, &media, false).await
         }
     }
+}
+
+/// Runs the driver and serves JSON-RPC on the given listeners until SIGTERM or Ctrl-C.
+async fn serve(
+    dir: &Path,
+    socket: Option<String>,
+    tcp: Option<String>,
+    media: &MediaArgs,
+    auto_accept: bool,
+) -> Result<(), String> {
+    let (tx, driver) = start(dir, media, auto_accept)?;
+    let conns = std::sync::Arc::new(AtomicU64::new(1));
+    if let Some(path) = socket {
+        let path = if path.is_empty() {
+            default_socket(dir)
+        } else {
+            PathBuf::from(path)
+        };
+        let listener = bind_unix(&path)?;
+        eprintln!("listening on unix {}", path.display());
+        tokio::spawn(serve_connections(listener, tx.clone(), conns.clone()));
+    }
+    if let Some(addr) = tcp {
+        let listener = tokio::net::TcpListener::bind(&addr)
+            .await
+            .map_err(|e| format!("cannot listen on {addr}: {e}"))?;
+        let local = listener.local_addr().map_err(|e| e.to_string())?;
+        eprintln!("listening on tcp {local}");
+        tokio::spawn(serve_connections(listener, tx.clone(), conns));
+    }
+    tokio::select! {
+        () = shutdown_signal() => {}
+        result = driver => return result.map_err(|e| e.to_string())?,
+    }
+    let (done, finished) = oneshot::channel();
+    let _ = tx.send(ToDriver::Shutdown(done));
+    let _ = tokio::time::timeout(std::time::Duration::from_secs(2), finished).await;
+    Ok(())
 }
 
 fn init(dir: &Path, name: &str, relay: &str) -> Result<(), String> {
@@ -175,11 +200,13 @@ type DriverTask = tokio::task::JoinHandle<Result<(), String>>;
 fn start(
     dir: &Path,
     media: &MediaArgs,
+    auto_accept: bool,
 ) -> Result<(mpsc::UnboundedSender<ToDriver>, DriverTask), String> {
     let (store, config, profile) = Store::open(dir).map_err(|e| e.to_string())?;
     let media = MediaOptions {
         tunnel: crate::tunnel::find_binary(),
         echo: media.echo,
+        auto_accept,
         calls_dir: store.dir().join("calls"),
     };
     let (driver, rx) = Driver::new(store, &config.relay, profile, media)?;
@@ -200,7 +227,7 @@ async fn stop(tx: mpsc::UnboundedSender<ToDriver>, driver: DriverTask) -> Result
 
 /// Runs one request against a driver of its own and stops.
 async fn one_shot(dir: &Path, request: Request) -> Result<Value, String> {
-    let (tx, driver) = start(dir, &MediaArgs { echo: false })?;
+    let (tx, driver) = start(dir, &MediaArgs { echo: false }, false)?;
     let (reply, replied) = oneshot::channel();
     let (notify, _notifications) = mpsc::unbounded_channel();
     tx.send(ToDriver::Rpc {

@@ -58,6 +58,8 @@ pub(crate) struct MediaOptions {
     pub(crate) tunnel: PathBuf,
     /// Echo every call's audio back instead of exposing a PCM socket.
     pub(crate) echo: bool,
+    /// Answer every incoming call from a contact at once (the echo bot).
+    pub(crate) auto_accept: bool,
     /// Where per-call sockets go.
     pub(crate) calls_dir: PathBuf,
 }
@@ -437,7 +439,8 @@ impl Driver {
                         .to_string(),
                 }
             };
-            let offered = info.role == Role::Caller || !self.subscribers.is_empty();
+            let offered =
+                info.role == Role::Caller || self.media.auto_accept || !self.subscribers.is_empty();
             if !offered {
                 tracing::info!(call = %info.call_id, "incoming call not offered: nobody subscribed to call events");
             }
@@ -460,6 +463,12 @@ impl Driver {
                     "params": {"subscription": id, "result": result}});
                 let _ = sub.notify.send(line.to_string());
             }
+        }
+        if self.media.auto_accept && info.state == CallState::RingingIncoming {
+            // Queued, never re-entered: the accept is the next input after this drain.
+            self.inputs.push_back(Input::Command(Command::Accept {
+                media: Media::Audio,
+            }));
         }
         if info.state.is_ended() {
             // Closing stdin ends the tunnel; its exit is no longer news.

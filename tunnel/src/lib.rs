@@ -22,6 +22,7 @@ mod audio;
 pub mod goertzel;
 mod net;
 mod peer;
+pub mod probe;
 mod run;
 
 pub use run::run;

@@ -2,13 +2,13 @@
 //! lines, and two tunnels wired to each other by the test (the daemon's part) carrying a tone
 //! each way over loopback.
 
-use std::path::Path;
 use std::process::Stdio;
 use std::time::Duration;
 
 use serde_json::{Value, json};
 use sotto_call_tunnel::goertzel;
-use tokio::io::{AsyncBufReadExt as _, AsyncReadExt as _, AsyncWriteExt as _, BufReader, Lines};
+use sotto_call_tunnel::probe::talk_and_listen;
+use tokio::io::{AsyncBufReadExt as _, AsyncWriteExt as _, BufReader, Lines};
 use tokio::process::{Child, ChildStdin, ChildStdout, Command};
 
 const WAIT: Duration = Duration::from_secs(15);
@@ -170,43 +170,6 @@ async fn relay_only_is_refused_as_fatal_rather_than_leaking_host_candidates() {
     assert_eq!(error["fatal"], true);
 }
 
-fn tone(freq: f64, start: usize, len: usize) -> Vec<u8> {
-    (start..start + len)
-        .map(|i| (8000.0 * (2.0 * std::f64::consts::PI * freq * i as f64 / 48_000.0).sin()) as i16)
-        .flat_map(i16::to_le_bytes)
-        .collect()
-}
-
-/// Plays `freq` into the socket at real time while recording what it hears for `secs`.
-async fn talk_and_listen(path: &Path, freq: f64, secs: f64) -> Vec<i16> {
-    let stream = tokio::net::UnixStream::connect(path).await.unwrap();
-    let (mut read, mut write) = stream.into_split();
-    let frames = (secs * 50.0) as usize;
-    let writer = tokio::spawn(async move {
-        let mut tick = tokio::time::interval(Duration::from_millis(20));
-        for n in 0..frames {
-            tick.tick().await;
-            if write.write_all(&tone(freq, n * 960, 960)).await.is_err() {
-                return;
-            }
-        }
-    });
-    let mut heard = Vec::new();
-    let deadline = tokio::time::Instant::now() + Duration::from_secs_f64(secs);
-    let mut buf = vec![0; 4096];
-    while let Ok(Ok(n)) = tokio::time::timeout_at(deadline, read.read(&mut buf)).await {
-        if n == 0 {
-            break;
-        }
-        heard.extend_from_slice(&buf[..n]);
-    }
-    writer.abort();
-    heard
-        .chunks_exact(2)
-        .map(|b| i16::from_le_bytes([b[0], b[1]]))
-        .collect()
-}
-
 /// Carries one tunnel's sendIce to the other.
 async fn relay_ice(from: &mut Tunnel, to: &mut Tunnel) {
     let ice = from.expect("sendIce").await;
@@ -265,8 +228,8 @@ async fn two_tunnels_carry_a_tone_each_way_encrypted_and_end_on_eof() {
     connected(&mut caller).await;
 
     let (heard_by_callee, heard_by_caller) = tokio::join!(
-        talk_and_listen(&callee_sock, 440.0, 1.5),
-        talk_and_listen(&caller_sock, 1000.0, 1.5),
+        async { talk_and_listen(&callee_sock, 440.0, 1.5).await.unwrap() },
+        async { talk_and_listen(&caller_sock, 1000.0, 1.5).await.unwrap() },
     );
     for (heard, want, other, who) in [
         (&heard_by_caller, 440.0, 1000.0, "caller"),

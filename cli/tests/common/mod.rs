@@ -86,9 +86,19 @@ pub struct Daemon {
 
 impl Daemon {
     pub async fn start(dir: &Path, envs: &[(&str, &str)], args: &[&str]) -> Self {
+        Self::start_command(dir, envs, "daemon", args).await
+    }
+
+    /// `sotto-cli <command> --tcp 127.0.0.1:0 --socket DIR/rpc.sock ARGS`.
+    pub async fn start_command(
+        dir: &Path,
+        envs: &[(&str, &str)],
+        command: &str,
+        args: &[&str],
+    ) -> Self {
         let socket = dir.join("rpc.sock");
         let mut child = cli(dir)
-            .args(["daemon", "--tcp", "127.0.0.1:0", "--socket"])
+            .args([command, "--tcp", "127.0.0.1:0", "--socket"])
             .arg(&socket)
             .args(args)
             .envs(envs.iter().copied())
@@ -312,4 +322,75 @@ pub async fn befriend(a: &mut Rpc, a_name: &str, b: &mut Rpc, b_name: &str) -> (
     let b_at_a = wait_for_contact(a, b_name).await;
     let a_at_b = wait_for_contact(b, a_name).await;
     (b_at_a, a_at_b)
+}
+
+/// The `sotto-call-tunnel` binary next to `sotto-cli`, built once per test run: cargo only
+/// builds the binaries of the package under test.
+pub fn tunnel_binary() -> PathBuf {
+    static BUILT: std::sync::OnceLock<PathBuf> = std::sync::OnceLock::new();
+    BUILT
+        .get_or_init(|| {
+            let bin_dir = Path::new(BIN).parent().unwrap();
+            let target_dir = bin_dir.parent().unwrap();
+            let mut build = std::process::Command::new(env!("CARGO"));
+            build
+                .args([
+                    "build",
+                    "-p",
+                    "sotto-call-tunnel",
+                    "--bin",
+                    "sotto-call-tunnel",
+                ])
+                .env("CARGO_TARGET_DIR", target_dir);
+            if bin_dir.file_name().is_some_and(|n| n == "release") {
+                build.arg("--release");
+            }
+            let status = build.status().unwrap();
+            assert!(status.success(), "building sotto-call-tunnel failed");
+            bin_dir.join("sotto-call-tunnel")
+        })
+        .clone()
+}
+
+/// A wrapper around the tunnel that records each tunnel's pid in `dir/tunnel.pid`, so a test
+/// can kill exactly that process.
+pub fn tunnel_recording_pid(dir: &Path) -> PathBuf {
+    use std::os::unix::fs::PermissionsExt as _;
+    let script = dir.join("tunnel.sh");
+    std::fs::write(
+        &script,
+        format!(
+            "#!/bin/sh\necho $$ > '{}'\nexec '{}' \"$@\"\n",
+            dir.join("tunnel.pid").display(),
+            tunnel_binary().display()
+        ),
+    )
+    .unwrap();
+    std::fs::set_permissions(&script, std::fs::Permissions::from_mode(0o755)).unwrap();
+    script
+}
+
+/// Plays `freq` into the PCM socket `path` and records what is heard for `secs`.
+pub async fn talk_and_listen(path: &str, freq: f64, secs: f64) -> Vec<i16> {
+    sotto_call_tunnel::probe::talk_and_listen(Path::new(path), freq, secs)
+        .await
+        .unwrap()
+}
+
+/// Asserts the last half second of `heard` is dominated by `want` Hz rather than `other` Hz.
+pub fn assert_hears(heard: &[i16], want: f64, other: f64, who: &str) {
+    assert!(
+        heard.len() > 24_000,
+        "{who} heard only {} samples",
+        heard.len()
+    );
+    let tail = &heard[heard.len() - 24_000..];
+    let (p_want, p_other) = (
+        sotto_call_tunnel::goertzel::power(tail, want),
+        sotto_call_tunnel::goertzel::power(tail, other),
+    );
+    assert!(
+        p_want > 1e5 && p_want > 50.0 * p_other,
+        "{who}: {want} Hz {p_want}, {other} Hz {p_other}"
+    );
 }
