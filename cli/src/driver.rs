@@ -75,6 +75,10 @@ struct CallView {
     tunnel: Option<Tunnel>,
     /// Incoming calls are offered only when someone subscribed (the seed's rule).
     offered: bool,
+    /// Whether the peer was told our camera is off.
+    announced: bool,
+    /// The peer's sources, once it said.
+    peer_media: Option<Value>,
 }
 
 struct Subscriber {
@@ -372,6 +376,17 @@ impl Driver {
                     view.security_code = Some(code);
                 }
             }
+            Event::PeerMedia {
+                call_id,
+                audio,
+                video,
+                screen,
+            } => {
+                if let Some(view) = self.call.as_mut().filter(|v| v.info.call_id == call_id) {
+                    view.peer_media =
+                        Some(json!({"audio": audio, "video": video, "screen": screen}));
+                }
+            }
             Event::InviteReady { link } => {
                 for reply in self.invite_waiters.drain(..) {
                     let _ = reply.send(Ok(json!({"link": link})));
@@ -452,6 +467,8 @@ impl Driver {
                 counters: None,
                 tunnel: None,
                 offered,
+                announced: false,
+                peer_media: None,
             });
         }
         let view = self.call.as_mut().expect("set above");
@@ -463,6 +480,16 @@ impl Driver {
                     "params": {"subscription": id, "result": result}});
                 let _ = sub.notify.send(line.to_string());
             }
+        }
+        if info.state == CallState::Connected && !view.announced {
+            // An audio-only endpoint: say the camera is off, so a browser shows that instead
+            // of a black tile (queued as the next input).
+            view.announced = true;
+            self.inputs.push_back(Input::Command(Command::SetMedia {
+                audio: true,
+                video: false,
+                screen: false,
+            }));
         }
         if self.media.auto_accept && info.state == CallState::RingingIncoming {
             // Queued, never re-entered: the accept is the next input after this drain.
@@ -675,6 +702,9 @@ fn call_json(view: &CallView, profile: &Profile) -> Value {
     }
     if let Some(code) = &view.security_code {
         fields.insert("securityCode".into(), json!(code));
+    }
+    if let Some(media) = &view.peer_media {
+        fields.insert("peerMedia".into(), media.clone());
     }
     if let Some(counters) = &view.counters {
         fields.insert("counters".into(), counters.clone());

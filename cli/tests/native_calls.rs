@@ -79,6 +79,23 @@ async fn a_native_call_carries_a_tone_each_way_and_the_callee_hangs_up() {
     );
     assert_hears(&b_heard, 440.0, 1000.0, "Bob");
     assert_hears(&a_heard, 1000.0, 440.0, "Ada");
+    // Each side told the other its camera is off (so a browser shows that, not a black tile),
+    // and the tunnel's frame counters reach listCalls (every 2 s: poll, bounded).
+    let deadline = Instant::now() + common::WAIT;
+    let listed = loop {
+        let listed = c.a.result("listCalls", json!({})).await;
+        let counters = &listed[0]["counters"];
+        if counters["encrypted"].as_u64() > Some(0) && counters["decrypted"].as_u64() > Some(0) {
+            break listed;
+        }
+        assert!(Instant::now() < deadline, "no counters: {listed}");
+        tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    };
+    assert_eq!(listed[0]["counters"]["droppedUndecryptable"], 0, "{listed}");
+    assert_eq!(
+        listed[0]["peerMedia"],
+        json!({"audio": true, "video": false, "screen": false})
+    );
 
     assert_eq!(
         c.b.result("hangupCall", json!({"callId": c.call_id})).await,
