@@ -95,7 +95,7 @@ pub(crate) async fn run(cli: Cli) -> Result<(), String> {
                 println!("{qr}");
             }
             println!(
-                "Keep `sotto-cli daemon` (or this command) running so the contact request can be answered."
+                "Their contact request waits at the relay; `sotto-cli daemon` or `echo-bot` completes the contact when it runs."
             );
             Ok(())
         }
