@@ -2,16 +2,22 @@
 //
 // `rtctransform` fires as soon as the page creates an RTCRtpScriptTransform, which can be before
 // the wasm has loaded. A handler installed later would miss it, and that stream's frames would
-// never be transformed. So: install a handler synchronously, queue transformers, then hand them
-// to the Rust side once it is ready (research note e2ee-insertable-streams.md §4.2).
+// never be transformed. So: install handlers synchronously, queue transformers and the page's
+// messages (a call's keys), then hand them to the Rust side in order once it is ready
+// (research note e2ee-insertable-streams.md §4.2).
 "use strict";
 const waiting = [];
-self.onrtctransform = (event) => waiting.push(event.transformer);
+self.onrtctransform = (event) => waiting.push(["transform", event.transformer]);
+self.onmessage = (event) => waiting.push(["message", event.data]);
 
 importScripts("./frame_worker.js");
 wasm_bindgen("./frame_worker_bg.wasm").then(() => {
   self.onrtctransform = (event) => wasm_bindgen.attach(event.transformer);
-  for (const transformer of waiting.splice(0)) wasm_bindgen.attach(transformer);
+  self.onmessage = (event) => wasm_bindgen.on_message(event.data);
+  for (const [kind, item] of waiting.splice(0)) {
+    if (kind === "transform") wasm_bindgen.attach(item);
+    else wasm_bindgen.on_message(item);
+  }
 }, (error) => {
   // Fail closed: without the wasm no frame is ever passed on, so the call shows no media.
   console.error("frame worker failed to load; calls cannot carry media", error);

@@ -1,4 +1,5 @@
-//! The root component: picks the screen from the engine's view.
+//! The root component: picks the screen from the engine's view and turns clicks into the
+//! engine's intents.
 
 use std::rc::Rc;
 
@@ -6,7 +7,6 @@ use sotto_shared::call::CallState;
 use sotto_shared::wire::signal::EndReason;
 use yew::prelude::*;
 
-use crate::browser::relay::Status;
 use crate::browser::{dom, media};
 use crate::components::call::{CallAction, CallScreen};
 use crate::components::contacts::ContactList;
@@ -63,7 +63,7 @@ pub fn app() -> Html {
                 wasm_bindgen_futures::spawn_local(async move {
                     match dom::read_file(file).await {
                         Ok(text) => engine.import_profile(&text),
-                        Err(e) => web_sys::console::error_1(&e.into()),
+                        Err(e) => engine.notice(e),
                     }
                 });
             })
@@ -76,16 +76,10 @@ pub fn app() -> Html {
         };
     };
 
-    let status = match view.status {
-        Some(Status::Online) => {
-            html! { <span class="status online" id="status">{ "online" }</span> }
-        }
-        Some(Status::Connecting) | None => {
-            html! { <span class="status" id="status">{ "connecting…" }</span> }
-        }
-        Some(Status::Offline(ms)) => {
-            html! { <span class="status offline" id="status">{ format!("offline, retrying in {}s", ms.div_ceil(1000)) }</span> }
-        }
+    let status = if view.status == "online" {
+        html! { <span class="status online" id="status">{ "online" }</span> }
+    } else {
+        html! { <span class="status offline" id="status">{ "offline, reconnecting…" }</span> }
     };
     let on_call = {
         let engine = Rc::clone(&engine);
@@ -97,20 +91,7 @@ pub fn app() -> Html {
         let engine = Rc::clone(&engine);
         Callback::from(move |id: String| engine.remove_contact(&id))
     };
-    let on_copy = {
-        let (engine, link) = (
-            Rc::clone(&engine),
-            view.invite_link.clone().unwrap_or_default(),
-        );
-        Callback::from(move |()| {
-            let (engine, link) = (Rc::clone(&engine), link.clone());
-            wasm_bindgen_futures::spawn_local(async move {
-                if dom::copy(&link).await {
-                    engine.dismiss_notice();
-                }
-            });
-        })
-    };
+    let on_copy = e(|e| e.copy_invite());
     let on_action = {
         let engine = Rc::clone(&engine);
         Callback::from(move |a: CallAction| match a {
@@ -126,12 +107,7 @@ pub fn app() -> Html {
     };
     let relay_only = {
         let engine = Rc::clone(&engine);
-        Callback::from(move |e: Event| {
-            engine.set_relay_only(
-                e.target_unchecked_into::<web_sys::HtmlInputElement>()
-                    .checked(),
-            )
-        })
+        Callback::from(move |e: Event| engine.set_relay_only(dom::is_checked(&e)))
     };
     let call = view.call.clone();
     let in_call = call.is_some();
@@ -162,8 +138,8 @@ pub fn app() -> Html {
                     { format!("{} — {}", ended.peer_name, reason_text(ended.reason)) }
                 </p>
             }
-            if let Some(invite) = &view.incoming_invite {
-                <AcceptInvite name={invite.name.clone()} on_accept={e(|e| e.accept_invite())} on_ignore={e(|e| e.ignore_invite())} />
+            if let Some(invite) = &view.opened_invite {
+                <AcceptInvite name={invite.name.clone()} existing={invite.existing} on_accept={e(|e| e.accept_invite())} on_ignore={e(|e| e.ignore_invite())} />
             }
             if let Some(call) = &call {
                 if call.state == CallState::RingingIncoming {
@@ -190,10 +166,13 @@ pub fn app() -> Html {
                 if !view.missed.is_empty() {
                     <h2>{ "Missed calls" }</h2>
                     <ul class="missed" id="missed-calls">
-                        { for view.missed.iter().rev().map(|m| html! {
-                            <li class="missed-call">{ format!("{} ({}){}", m.peer_name,
-                                if m.media == sotto_shared::wire::signal::Media::Video { "video" } else { "audio" },
-                                if m.busy { ", while you were in a call" } else { "" }) }</li>
+                        { for view.missed.iter().map(|m| html! {
+                            <li class="missed-call">
+                                <time>{ dom::time_of_day(m.at_ms) }</time>
+                                { format!(" {} ({}){}", m.peer_name,
+                                    if m.media == sotto_shared::wire::signal::Media::Video { "video" } else { "audio" },
+                                    if m.busy { ", while you were in a call" } else { "" }) }
+                            </li>
                         }) }
                     </ul>
                 }

@@ -1,5 +1,9 @@
 //! Builds the web app with trunk (offline: it must use the pinned tools, never download) and
 //! reports the gzip sizes of the app and the frame worker.
+//!
+//! The browser tests need the app's test-only switches (a short ring, a wrong frame key), which
+//! release builds leave out: `cargo xtask test` and `cargo xtask build-web --test-switches`
+//! build with the `test-switches` feature; `cargo xtask run` and a plain `build-web` do not.
 
 use std::io::Write as _;
 use std::path::Path;
@@ -10,8 +14,29 @@ use flate2::write::GzEncoder;
 use crate::sh;
 
 pub(crate) fn build() -> Result<(), String> {
-    sh::run("trunk", &["build", "--release", "--offline"])?;
+    if for_tests() {
+        println!("building the web app with its test-only switches (for the browser tests)");
+        sh::run(
+            "trunk",
+            &[
+                "build",
+                "--release",
+                "--offline",
+                "--features",
+                "test-switches",
+            ],
+        )?;
+    } else {
+        sh::run("trunk", &["build", "--release", "--offline"])?;
+    }
     print_sizes(&sh::root().join("dist"))
+}
+
+/// Whether this xtask run builds the app for the browser tests.
+fn for_tests() -> bool {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    args.first().is_some_and(|command| command == "test")
+        || args.iter().any(|a| a == "--test-switches")
 }
 
 fn gzip_len(bytes: &[u8]) -> usize {

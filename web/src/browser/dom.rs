@@ -1,6 +1,9 @@
-//! Small page utilities: the URL fragment, clipboard, files, notifications, the test hook.
+//! Small page utilities: the clocks, the URL fragment, clipboard, files, dialogs,
+//! notifications, the test hook.
 
+use gloo_events::EventListener;
 use js_sys::Reflect;
+use sotto_client::{Millis, Now};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::JsFuture;
 
@@ -37,11 +40,63 @@ pub fn clear_hash() {
     }
 }
 
-/// Calls `f` when the fragment changes (a pasted invite link).
-pub fn on_hash_change(f: impl Fn() + 'static) {
-    let closure = Closure::<dyn FnMut()>::new(f);
-    window().set_onhashchange(Some(closure.as_ref().unchecked_ref()));
-    closure.forget();
+/// Calls `f` when the fragment changes (a pasted invite link), until the listener is dropped.
+pub fn on_hash_change(f: impl Fn() + 'static) -> EventListener {
+    EventListener::new(&window(), "hashchange", move |_| f())
+}
+
+/// Both clocks the client core needs: `performance.now()` (monotonic: never jumps when the
+/// wall clock is set) for every timer, and `Date.now()` for relay timestamps.
+#[must_use]
+pub fn now() -> Now {
+    let mono = window().performance().map_or(0.0, |p| p.now());
+    Now {
+        mono: Millis(mono as u64),
+        wall_ms: js_sys::Date::now() as u64,
+    }
+}
+
+/// Milliseconds since the epoch, for showing durations and times.
+#[must_use]
+pub fn wall_ms() -> f64 {
+    js_sys::Date::now()
+}
+
+/// A local time of day (`14:05`) for a time in ms since the epoch.
+#[must_use]
+pub fn time_of_day(at_ms: u64) -> String {
+    let date = js_sys::Date::new(&JsValue::from_f64(at_ms as f64));
+    format!("{:02}:{:02}", date.get_hours(), date.get_minutes())
+}
+
+/// Asks the user to confirm (a modal `confirm()`).
+#[must_use]
+pub fn confirm(question: &str) -> bool {
+    window().confirm_with_message(question).unwrap_or(false)
+}
+
+/// Shows a video picture-in-picture, where the browser can.
+pub fn picture_in_picture(video: &web_sys::HtmlVideoElement) {
+    if let Ok(f) = Reflect::get(video, &"requestPictureInPicture".into())
+        .and_then(JsCast::dyn_into::<js_sys::Function>)
+    {
+        let _ = f.call0(video);
+    }
+}
+
+/// Keeps a drag's pointer events on the element it started on.
+pub fn capture_pointer(event: &web_sys::PointerEvent) {
+    if let Some(target) = event
+        .target()
+        .and_then(|t| t.dyn_into::<web_sys::Element>().ok())
+    {
+        let _ = target.set_pointer_capture(event.pointer_id());
+    }
+}
+
+/// Reloads the page.
+pub fn reload() {
+    let _ = window().location().reload();
 }
 
 /// Copies text to the clipboard.
@@ -61,13 +116,11 @@ pub fn download(filename: &str, contents: &str) {
     let Ok(url) = web_sys::Url::create_object_url_with_blob(&blob) else {
         return;
     };
-    if let Some(document) = window().document() {
-        if let Ok(a) = document.create_element("a") {
-            let a: web_sys::HtmlAnchorElement = a.unchecked_into();
-            a.set_href(&url);
-            a.set_download(filename);
-            a.click();
-        }
+    if let Some(a) = window().document().and_then(|d| d.create_element("a").ok()) {
+        let a: web_sys::HtmlAnchorElement = a.unchecked_into();
+        a.set_href(&url);
+        a.set_download(filename);
+        a.click();
     }
     let _ = web_sys::Url::revoke_object_url(&url);
 }
@@ -133,4 +186,48 @@ pub fn log(line: &str) {
     if log.length() > 200 {
         log.shift();
     }
+}
+
+/// Whether the checkbox an event came from is checked.
+#[must_use]
+pub fn is_checked(event: &web_sys::Event) -> bool {
+    event
+        .target()
+        .and_then(|t| t.dyn_into::<web_sys::HtmlInputElement>().ok())
+        .is_some_and(|i| i.checked())
+}
+
+/// The value of the `<select>` or `<input>` an event came from.
+#[must_use]
+pub fn value_of(event: &web_sys::Event) -> String {
+    let Some(target) = event.target() else {
+        return String::new();
+    };
+    if let Some(select) = target.dyn_ref::<web_sys::HtmlSelectElement>() {
+        return select.value();
+    }
+    target
+        .dyn_ref::<web_sys::HtmlInputElement>()
+        .map(web_sys::HtmlInputElement::value)
+        .unwrap_or_default()
+}
+
+/// The value of an `<input>` element.
+#[must_use]
+pub fn input_value(element: Option<web_sys::Element>) -> String {
+    element
+        .and_then(|e| e.dyn_into::<web_sys::HtmlInputElement>().ok())
+        .map(|i| i.value())
+        .unwrap_or_default()
+}
+
+/// The file chosen in the `<input type=file>` an event came from.
+#[must_use]
+pub fn chosen_file(event: &web_sys::Event) -> Option<web_sys::File> {
+    event
+        .target()?
+        .dyn_into::<web_sys::HtmlInputElement>()
+        .ok()?
+        .files()?
+        .get(0)
 }

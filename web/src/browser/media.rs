@@ -1,31 +1,14 @@
 //! Cameras and microphones: capture, devices, switching.
 
+pub use crate::engine::view::{Device, Devices};
+
+use gloo_events::EventListener;
 use js_sys::{Array, Object, Reflect};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::JsFuture;
 use web_sys::{
     MediaDeviceInfo, MediaDeviceKind, MediaStream, MediaStreamConstraints, MediaStreamTrack,
 };
-
-/// A device the user can pick.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Device {
-    /// `deviceId`.
-    pub id: String,
-    /// What the browser calls it.
-    pub label: String,
-}
-
-/// Devices by kind.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct Devices {
-    /// Microphones.
-    pub mics: Vec<Device>,
-    /// Cameras.
-    pub cameras: Vec<Device>,
-    /// Speakers (only where the browser can pick outputs).
-    pub speakers: Vec<Device>,
-}
 
 fn media_devices() -> Result<web_sys::MediaDevices, String> {
     web_sys::window()
@@ -138,12 +121,13 @@ pub async fn devices() -> Devices {
     devices
 }
 
-/// Calls `on_change` when devices are plugged in or out.
-pub fn on_device_change(on_change: impl Fn() + 'static) {
-    let Ok(md) = media_devices() else { return };
-    let closure = Closure::<dyn FnMut()>::new(on_change);
-    md.set_ondevicechange(Some(closure.as_ref().unchecked_ref()));
-    closure.forget(); // for the page's life
+/// Calls `on_change` when devices are plugged in or out, until the listener is dropped.
+#[must_use]
+pub fn on_device_change(on_change: impl Fn() + 'static) -> Option<EventListener> {
+    let md = media_devices().ok()?;
+    Some(EventListener::new(&md, "devicechange", move |_| {
+        on_change()
+    }))
 }
 
 /// Whether `<video>.setSinkId` exists (speaker choice).
@@ -179,10 +163,10 @@ pub fn add_track(stream: &MediaStream, track: &MediaStreamTrack) {
     let add = Reflect::get(stream, &"addTrack".into())
         .ok()
         .and_then(|f| f.dyn_into::<js_sys::Function>().ok());
-    if let Some(add) = add {
-        if let Err(e) = add.call1(stream, track) {
-            web_sys::console::error_1(&e);
-        }
+    if let Some(add) = add
+        && let Err(e) = add.call1(stream, track)
+    {
+        web_sys::console::error_1(&e);
     }
 }
 
@@ -197,4 +181,19 @@ pub fn stream_of(track: &MediaStreamTrack) -> Option<MediaStream> {
     Reflect::construct(&ctor, &Array::of1(&Array::of1(track)))
         .ok()
         .map(JsCast::unchecked_into)
+}
+
+/// Shows `stream` in a `<video>` or `<audio>` element and starts playback.
+pub fn bind(element: Option<web_sys::Element>, stream: Option<&MediaStream>) {
+    if let Some(el) = element.and_then(|e| e.dyn_into::<web_sys::HtmlMediaElement>().ok()) {
+        el.set_src_object(None);
+        el.set_src_object(stream);
+        let _ = el.play();
+    }
+}
+
+/// The number of tracks in a stream.
+#[must_use]
+pub fn track_count(stream: &MediaStream) -> u32 {
+    stream.get_tracks().length()
 }

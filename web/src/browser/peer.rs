@@ -1,59 +1,30 @@
 //! One call's `RTCPeerConnection`: four fixed transceivers (mic, camera, screen audio, screen
 //! video) with a frame transform on every sender and receiver before any media flows
-//! (DESIGN §4), VP8 only, and the operations the call machine asks for.
+//! (DESIGN §4), VP8 only, and the operations the call machine asks for. The transforms carry
+//! the call's worker `slot`, not its key: the key follows by `SetKeys` (for the callee only
+//! once the answer arrives), and until then they drop every frame.
 
 use std::cell::RefCell;
 use std::rc::Rc;
 
-use js_sys::{Array, Object, Reflect};
+use gloo_events::EventListener;
+use js_sys::{Array, Reflect};
 use sotto_shared::call::{IceState, RtcEvent};
-use sotto_shared::crypto::{MediaSecret, Role, Stream};
+use sotto_shared::crypto::{Role, Stream};
 use sotto_shared::wire::relay::IceServer;
 use sotto_shared::wire::signal::IceCandidate;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::JsFuture;
 use web_sys::{
-    MediaStream, MediaStreamTrack, RtcConfiguration, RtcIceCandidateInit, RtcIceConnectionState,
-    RtcIceTransportPolicy, RtcOfferOptions, RtcPeerConnection, RtcPeerConnectionIceEvent,
-    RtcRtpTransceiver, RtcRtpTransceiverDirection, RtcRtpTransceiverInit, RtcSdpType,
-    RtcSessionDescriptionInit, RtcTrackEvent,
+    MediaStream, MediaStreamTrack, RtcBundlePolicy, RtcConfiguration, RtcIceCandidateInit,
+    RtcIceConnectionState, RtcIceServer, RtcIceTransportPolicy, RtcOfferOptions, RtcPeerConnection,
+    RtcPeerConnectionIceEvent, RtcRtpTransceiver, RtcRtpTransceiverDirection,
+    RtcRtpTransceiverInit, RtcSdpType, RtcSessionDescriptionInit, RtcTrackEvent,
 };
 
 use crate::browser::worker::FrameWorker;
+use crate::engine::view::MediaStats;
 use crate::worker::Operation;
-
-/// What `getStats` says about the call, for the quality badge and the tests.
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize)]
-pub struct MediaStats {
-    /// Inbound video frames decoded.
-    pub frames_decoded: u64,
-    /// Inbound audio samples received.
-    pub audio_samples: u64,
-    /// Inbound packets lost (all streams).
-    pub packets_lost: i64,
-    /// Inbound packets received (all streams).
-    pub packets_received: u64,
-    /// Round-trip time of the selected pair, seconds.
-    pub rtt: f64,
-    /// Audio jitter, seconds.
-    pub jitter: f64,
-    /// Local candidate type of the selected pair: `host`, `srflx`, `prflx` or `relay`.
-    pub local_candidate: String,
-}
-
-impl MediaStats {
-    /// Poor enough to say so: loss above 5 %, RTT above 400 ms, or jitter above 50 ms.
-    #[must_use]
-    pub fn is_poor(&self) -> bool {
-        let total = self.packets_received as f64 + self.packets_lost.max(0) as f64;
-        let loss = if total > 50.0 {
-            self.packets_lost.max(0) as f64 / total
-        } else {
-            0.0
-        };
-        loss > 0.05 || self.rtt > 0.4 || self.jitter > 0.05
-    }
-}
 
 /// Errors from the browser, as text for logs and the UI.
 fn js_err(e: JsValue) -> String {
@@ -68,15 +39,15 @@ pub struct PeerSession {
     pc: RtcPeerConnection,
     worker: Rc<FrameWorker>,
     role: Role,
-    prk: [u8; 32],
-    wrong_key_for_testing: bool,
+    slot: u32,
     transceivers: RefCell<Vec<RtcRtpTransceiver>>,
     remote_described: RefCell<bool>,
     early_candidates: RefCell<Vec<IceCandidate>>,
     /// The peer's sound, played by its own element so video layout never affects audio and
     /// the speaker choice applies in one place.
     pub audio: web_sys::HtmlAudioElement,
-    _closures: Vec<Closure<dyn FnMut(JsValue)>>,
+    /// Dropped with the session, which removes the listeners.
+    _listeners: Vec<EventListener>,
 }
 
 impl std::fmt::Debug for PeerSession {
@@ -96,24 +67,20 @@ impl PeerSession {
     pub fn new(
         worker: Rc<FrameWorker>,
         role: Role,
-        secret: &MediaSecret,
+        slot: u32,
         ice_servers: &[IceServer],
         relay_only: bool,
-        wrong_key_for_testing: bool,
         events: Rc<dyn Fn(RtcEvent)>,
     ) -> Result<Rc<Self>, String> {
         let config = RtcConfiguration::new();
         let servers = Array::new();
         for s in ice_servers {
-            let entry = Object::new();
-            let urls = Array::new();
-            for u in &s.urls {
-                urls.push(&u.into());
-            }
-            let _ = Reflect::set(&entry, &"urls".into(), &urls);
+            let entry = RtcIceServer::new();
+            let urls: Array = s.urls.iter().map(|u| JsValue::from_str(u)).collect();
+            entry.set_urls_str_sequence(&urls);
             if let (Some(user), Some(cred)) = (&s.username, &s.credential) {
-                let _ = Reflect::set(&entry, &"username".into(), &user.into());
-                let _ = Reflect::set(&entry, &"credential".into(), &cred.into());
+                entry.set_username(user);
+                entry.set_credential(cred);
             }
             servers.push(&entry);
         }
@@ -121,15 +88,17 @@ impl PeerSession {
         if relay_only {
             config.set_ice_transport_policy(RtcIceTransportPolicy::Relay);
         }
-        let _ = Reflect::set(&config, &"bundlePolicy".into(), &"max-bundle".into());
+        config.set_bundle_policy(RtcBundlePolicy::MaxBundle);
         let pc = RtcPeerConnection::new_with_configuration(&config).map_err(js_err)?;
 
-        let mut closures = Vec::new();
+        let mut listeners = Vec::new();
         let ev = Rc::clone(&events);
         let gathering_done = Rc::new(RefCell::new(false));
         let done = Rc::clone(&gathering_done);
-        let on_candidate = Closure::<dyn FnMut(JsValue)>::new(move |e: JsValue| {
-            let e: RtcPeerConnectionIceEvent = e.unchecked_into();
+        listeners.push(EventListener::new(&pc, "icecandidate", move |e| {
+            let Some(e) = e.dyn_ref::<RtcPeerConnectionIceEvent>() else {
+                return;
+            };
             match e.candidate() {
                 Some(c) if !c.candidate().is_empty() => {
                     *done.borrow_mut() = false;
@@ -145,54 +114,53 @@ impl PeerSession {
                     }
                 }
             }
-        });
-        pc.set_onicecandidate(Some(on_candidate.as_ref().unchecked_ref()));
-        closures.push(on_candidate);
+        }));
 
         let ev = Rc::clone(&events);
         let pc2 = pc.clone();
-        let on_ice = Closure::<dyn FnMut(JsValue)>::new(move |_| {
-            let state = match pc2.ice_connection_state() {
-                RtcIceConnectionState::New => IceState::New,
-                RtcIceConnectionState::Checking => IceState::Checking,
-                RtcIceConnectionState::Connected => IceState::Connected,
-                RtcIceConnectionState::Completed => IceState::Completed,
-                RtcIceConnectionState::Disconnected => IceState::Disconnected,
-                RtcIceConnectionState::Failed => IceState::Failed,
-                _ => IceState::Closed,
-            };
-            ev(RtcEvent::Ice(state));
-        });
-        pc.set_oniceconnectionstatechange(Some(on_ice.as_ref().unchecked_ref()));
-        closures.push(on_ice);
+        listeners.push(EventListener::new(
+            &pc,
+            "iceconnectionstatechange",
+            move |_| {
+                let state = match pc2.ice_connection_state() {
+                    RtcIceConnectionState::New => IceState::New,
+                    RtcIceConnectionState::Checking => IceState::Checking,
+                    RtcIceConnectionState::Connected => IceState::Connected,
+                    RtcIceConnectionState::Completed => IceState::Completed,
+                    RtcIceConnectionState::Disconnected => IceState::Disconnected,
+                    RtcIceConnectionState::Failed => IceState::Failed,
+                    _ => IceState::Closed,
+                };
+                ev(RtcEvent::Ice(state));
+            },
+        ));
 
         let remote_audio = MediaStream::new().map_err(js_err)?;
         let audio = web_sys::HtmlAudioElement::new().map_err(js_err)?;
         audio.set_autoplay(true);
         audio.set_src_object(Some(&remote_audio));
         let audio2 = audio.clone();
-        let on_track = Closure::<dyn FnMut(JsValue)>::new(move |e: JsValue| {
-            let e: RtcTrackEvent = e.unchecked_into();
+        listeners.push(EventListener::new(&pc, "track", move |e| {
+            let Some(e) = e.dyn_ref::<RtcTrackEvent>() else {
+                return;
+            };
             let track = e.track();
             if track.kind() == "audio" {
                 crate::browser::media::add_track(&remote_audio, &track);
                 let _ = audio2.play();
             }
-        });
-        pc.set_ontrack(Some(on_track.as_ref().unchecked_ref()));
-        closures.push(on_track);
+        }));
 
         let session = Rc::new(Self {
             pc,
             worker,
             role,
-            prk: secret.to_bytes(),
-            wrong_key_for_testing,
+            slot,
             transceivers: RefCell::new(Vec::new()),
             remote_described: RefCell::new(false),
             early_candidates: RefCell::new(Vec::new()),
             audio,
-            _closures: closures,
+            _listeners: listeners,
         });
         Ok(session)
     }
@@ -243,16 +211,12 @@ impl PeerSession {
     ) -> Result<(), String> {
         let caller = self.role == Role::Caller;
         let send = worker
-            .transform(Operation::Encrypt, stream.label(), caller, &self.prk)
+            .transform(Operation::Encrypt, stream.label(), caller, self.slot)
             .map_err(js_err)?;
         t.sender()
             .set_transform_opt_rtc_rtp_script_transform(Some(&send));
-        let mut prk = self.prk;
-        if self.wrong_key_for_testing {
-            prk[0] ^= 1;
-        }
         let recv = worker
-            .transform(Operation::Decrypt, stream.label(), caller, &prk)
+            .transform(Operation::Decrypt, stream.label(), caller, self.slot)
             .map_err(js_err)?;
         t.receiver()
             .set_transform_opt_rtc_rtp_script_transform(Some(&recv));
@@ -495,6 +459,6 @@ fn prefer_vp8(t: &RtcRtpTransceiver) {
         })
         .collect();
     if vp8.length() > 0 {
-        let _ = t.set_codec_preferences(&vp8);
+        t.set_codec_preferences(&vp8);
     }
 }

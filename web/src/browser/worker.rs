@@ -1,19 +1,18 @@
-//! The page's handle on the frame worker: creates `RTCRtpScriptTransform`s bound to it and
-//! receives its counters.
+//! The page's handle on the frame worker: creates `RTCRtpScriptTransform`s bound to it, posts
+//! the calls' keys to it, and receives its counters.
 
-use std::cell::RefCell;
-use std::rc::Rc;
-
-use js_sys::{Object, Reflect, Uint8Array};
-use wasm_bindgen::prelude::*;
+use gloo_events::EventListener;
+use js_sys::Reflect;
+use sotto_shared::crypto::MediaSecret;
+use wasm_bindgen::{JsCast as _, JsValue};
 use web_sys::{MessageEvent, RtcRtpScriptTransform, Worker};
 
-use crate::worker::{Counters, Operation};
+use crate::worker::{Counters, FromWorker, Operation, SlotSecret, ToWorker, TransformOptions};
 
 /// The dedicated worker that runs every frame transform.
 pub struct FrameWorker {
     worker: Worker,
-    _on_message: Closure<dyn FnMut(MessageEvent)>,
+    _on_message: EventListener,
 }
 
 impl std::fmt::Debug for FrameWorker {
@@ -40,31 +39,23 @@ impl FrameWorker {
     pub fn start(on_counters: impl Fn(Counters) + 'static) -> Result<Self, String> {
         let worker = Worker::new("/worker.js")
             .map_err(|e| format!("cannot start the frame worker: {e:?}"))?;
-        let on_counters = Rc::new(on_counters);
-        let on_message = Closure::<dyn FnMut(MessageEvent)>::new(move |event: MessageEvent| {
-            let data = event.data();
-            if Reflect::get(&data, &"type".into())
-                .ok()
-                .and_then(|t| t.as_string())
-                .as_deref()
-                == Some("counters")
-            {
-                if let Ok(counters) = Reflect::get(&data, &"counters".into())
-                    .and_then(|c| serde_wasm_bindgen::from_value(c).map_err(JsValue::from))
-                {
-                    on_counters(counters);
-                }
+        let on_message = EventListener::new(&worker, "message", move |event| {
+            let Some(event) = event.dyn_ref::<MessageEvent>() else {
+                return;
+            };
+            match serde_wasm_bindgen::from_value::<FromWorker>(event.data()) {
+                Ok(FromWorker::Counters { counters }) => on_counters(counters),
+                Err(e) => web_sys::console::warn_1(&format!("frame worker said: {e}").into()),
             }
         });
-        worker.set_onmessage(Some(on_message.as_ref().unchecked_ref()));
         Ok(Self {
             worker,
             _on_message: on_message,
         })
     }
 
-    /// A transform for one stream. The key travels with the transform's options, so it is in
-    /// the worker before the first frame.
+    /// A transform for one stream of the call with handle `slot`. It carries no key: until
+    /// [`FrameWorker::set_keys`] for its slot arrives, it drops every frame.
     ///
     /// # Errors
     /// When the browser rejects the transform.
@@ -73,25 +64,45 @@ impl FrameWorker {
         op: Operation,
         stream: &str,
         caller: bool,
-        prk: &[u8; 32],
+        slot: u32,
     ) -> Result<RtcRtpScriptTransform, JsValue> {
-        let options = Object::new();
-        let op = match op {
-            Operation::Encrypt => "encrypt",
-            Operation::Decrypt => "decrypt",
+        let options = TransformOptions {
+            op,
+            stream: stream.to_owned(),
+            caller,
+            slot,
+            kid: 0,
         };
-        Reflect::set(&options, &"op".into(), &op.into())?;
-        Reflect::set(&options, &"stream".into(), &stream.into())?;
-        Reflect::set(&options, &"caller".into(), &caller.into())?;
-        Reflect::set(
-            &options,
-            &"prk".into(),
-            &js_sys::Array::from(&Uint8Array::from(&prk[..])),
-        )?;
-        Reflect::set(&options, &"kid".into(), &0.into())?;
+        let options = serde_wasm_bindgen::to_value(&options).map_err(JsValue::from)?;
         RtcRtpScriptTransform::new_with_options(&self.worker, &options)
     }
-}
 
-/// Shared so the engine and peer sessions can both hold it.
-pub type SharedWorker = Rc<RefCell<Option<FrameWorker>>>;
+    /// Hands the call's media secret to the worker, for the transforms of `slot`.
+    /// `wrong_receive_key` is the browser tests' negative control.
+    pub fn set_keys(&self, slot: u32, secret: &MediaSecret, wrong_receive_key: bool) {
+        let receive = if wrong_receive_key {
+            SlotSecret::dangerously_wrong_for_testing_only(secret)
+        } else {
+            SlotSecret::new(secret)
+        };
+        self.post(&ToWorker::SetKeys {
+            slot,
+            send: SlotSecret::new(secret),
+            receive,
+        });
+    }
+
+    /// The call of `slot` ended: the worker forgets its keys.
+    pub fn close(&self, slot: u32) {
+        self.post(&ToWorker::Close { slot });
+    }
+
+    fn post(&self, message: &ToWorker) {
+        let sent = serde_wasm_bindgen::to_value(message)
+            .map_err(JsValue::from)
+            .and_then(|m| self.worker.post_message(&m));
+        if let Err(e) = sent {
+            web_sys::console::error_1(&format!("cannot reach the frame worker: {e:?}").into());
+        }
+    }
+}

@@ -3,14 +3,13 @@
 
 use sotto_shared::call::CallState;
 use sotto_shared::wire::signal::Media;
-use wasm_bindgen::JsCast as _;
-use web_sys::{HtmlSelectElement, MediaStream};
+use web_sys::MediaStream;
 use yew::prelude::*;
 
 use super::video::Video;
-use crate::browser::media::Devices;
-use crate::browser::peer::MediaStats;
+use crate::browser::{dom, media};
 use crate::engine::CallView;
+use crate::engine::view::{Devices, MediaStats};
 
 /// What the user can do in a call.
 #[derive(Debug, Clone, PartialEq)]
@@ -41,7 +40,7 @@ fn duration(since: Option<f64>) -> String {
     let Some(since) = since else {
         return String::new();
     };
-    let secs = ((js_sys::Date::now() - since) / 1000.0).max(0.0) as u64;
+    let secs = ((dom::wall_ms() - since) / 1000.0).max(0.0) as u64;
     format!("{}:{:02}", secs / 60, secs % 60)
 }
 
@@ -77,12 +76,7 @@ pub fn call_screen(props: &CallScreenProps) -> Html {
                 position.0,
                 position.1,
             ));
-            if let Some(target) = e
-                .target()
-                .and_then(|t| t.dyn_into::<web_sys::Element>().ok())
-            {
-                let _ = target.set_pointer_capture(e.pointer_id());
-            }
+            dom::capture_pointer(&e);
         })
     };
     let on_move = {
@@ -104,19 +98,13 @@ pub fn call_screen(props: &CallScreenProps) -> Html {
     let remote_video = use_node_ref();
     let pick = |make: fn(String) -> CallAction| {
         let on_action = props.on_action.clone();
-        Callback::from(move |e: Event| {
-            on_action.emit(make(e.target_unchecked_into::<HtmlSelectElement>().value()))
-        })
+        Callback::from(move |e: Event| on_action.emit(make(dom::value_of(&e))))
     };
     let pip = {
         let remote_video = remote_video.clone();
         Callback::from(move |_: MouseEvent| {
             if let Some(el) = remote_video.cast::<web_sys::HtmlVideoElement>() {
-                if let Ok(f) = js_sys::Reflect::get(&el, &"requestPictureInPicture".into())
-                    .and_then(|f| f.dyn_into::<js_sys::Function>().map_err(Into::into))
-                {
-                    let _ = f.call0(&el);
-                }
+                dom::picture_in_picture(&el);
             }
         })
     };
@@ -128,11 +116,11 @@ pub fn call_screen(props: &CallScreenProps) -> Html {
     let remote_stream = {
         let track = props.remote.clone();
         use_memo(remote_id, move |_| {
-            track.as_ref().and_then(crate::browser::media::stream_of)
+            track.as_ref().and_then(media::stream_of)
         })
     };
     let remote_stream: Option<MediaStream> = (*remote_stream).clone();
-    let local_tracks = props.local.as_ref().map_or(0, |s| s.get_tracks().length());
+    let local_tracks = props.local.as_ref().map_or(0, media::track_count);
     let call = &props.call;
     let state_text = match call.state {
         CallState::RingingOutgoing => "Ringing…",

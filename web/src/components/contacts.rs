@@ -27,8 +27,7 @@ pub fn contact_list(props: &ContactListProps) -> Html {
                 let name = c.name.clone();
                 let remove = props.on_remove.reform(move |_: MouseEvent| id_r.clone());
                 let remove = Callback::from(move |e: MouseEvent| {
-                    let sure = web_sys::window().and_then(|w| w.confirm_with_message(&format!("Remove {name}?")).ok()).unwrap_or(false);
-                    if sure { remove.emit(e); }
+                    if crate::browser::dom::confirm(&format!("Remove {name}?")) { remove.emit(e); }
                 });
                 let disabled = !c.ready || props.in_call;
                 html! {

@@ -2,7 +2,7 @@
 
 use yew::prelude::*;
 
-use crate::browser::peer::MediaStats;
+use crate::engine::view::MediaStats;
 use crate::worker::Counters;
 
 #[derive(Properties, PartialEq)]

@@ -48,7 +48,8 @@ pub fn outgoing_screen(props: &OutgoingProps) -> Html {
         <section class="outgoing" id="outgoing-screen">
             <p class="calling">{ format!("Calling {}…", props.name) }</p>
             <p class="hint">{ if props.media == Media::Video { "Video call" } else { "Audio call" } }</p>
-            <button id="cancel-call" class="end" onclick={props.on_cancel.reform(|_| ())}>{ "Cancel" }</button>
+            // The same id as the call view's "End call": one control hangs up in every state.
+            <button id="hangup" class="end" onclick={props.on_cancel.reform(|_| ())}>{ "Cancel" }</button>
         </section>
     }
 }

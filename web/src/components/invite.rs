@@ -33,6 +33,8 @@ pub fn invite_panel(props: &InvitePanelProps) -> Html {
 #[derive(Properties, PartialEq)]
 pub struct AcceptInviteProps {
     pub name: String,
+    /// The inviter is already a contact: say so, with nothing to accept.
+    pub existing: bool,
     pub on_accept: Callback<()>,
     pub on_ignore: Callback<()>,
 }
@@ -40,6 +42,14 @@ pub struct AcceptInviteProps {
 /// An invitation opened from a link.
 #[function_component(AcceptInvite)]
 pub fn accept_invite(props: &AcceptInviteProps) -> Html {
+    if props.existing {
+        return html! {
+            <section class="panel" id="invite-prompt">
+                <p id="invite-existing">{ format!("{} is already in your contacts", props.name) }</p>
+                <button class="secondary" onclick={props.on_ignore.reform(|_| ())}>{ "OK" }</button>
+            </section>
+        };
+    }
     html! {
         <section class="panel" id="invite-prompt">
             <h2>{ format!("Add {} as a contact?", props.name) }</h2>

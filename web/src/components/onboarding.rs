@@ -1,6 +1,6 @@
 //! First visit: pick a display name, or import a profile.
 
-use web_sys::HtmlInputElement;
+use crate::browser::dom;
 use yew::prelude::*;
 
 #[derive(Properties, PartialEq)]
@@ -16,16 +16,13 @@ pub fn onboarding(props: &OnboardingProps) -> Html {
         let (name, on_create) = (name.clone(), props.on_create.clone());
         Callback::from(move |e: SubmitEvent| {
             e.prevent_default();
-            if let Some(input) = name.cast::<HtmlInputElement>() {
-                on_create.emit(input.value());
-            }
+            on_create.emit(dom::input_value(name.cast()));
         })
     };
     let import = {
         let on_import = props.on_import.clone();
         Callback::from(move |e: Event| {
-            let input: HtmlInputElement = e.target_unchecked_into();
-            if let Some(file) = input.files().and_then(|f| f.get(0)) {
+            if let Some(file) = dom::chosen_file(&e) {
                 on_import.emit(file);
             }
         })

@@ -1,6 +1,7 @@
 //! A `<video>` bound to a `MediaStream`.
 
-use web_sys::{HtmlMediaElement, MediaStream};
+use wasm_bindgen::JsCast as _;
+use web_sys::MediaStream;
 use yew::prelude::*;
 
 #[derive(Properties, PartialEq)]
@@ -27,12 +28,11 @@ pub fn video(props: &VideoProps) -> Html {
         let node = node.clone();
         let stream = props.stream.clone();
         use_effect_with((stream, props.tracks), move |(stream, _tracks)| {
-            if let Some(el) = node.cast::<HtmlMediaElement>() {
-                // Re-bind on a new stream or new tracks only: re-binding restarts playback.
-                el.set_src_object(None);
-                el.set_src_object(stream.as_ref());
-                let _ = el.play();
-            }
+            // Re-bind on a new stream or new tracks only: re-binding restarts playback.
+            crate::browser::media::bind(
+                node.get().and_then(|n| n.dyn_into().ok()),
+                stream.as_ref(),
+            );
         });
     }
     html! {

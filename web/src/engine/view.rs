@@ -1,17 +1,125 @@
-//! What the UI renders: a snapshot of the engine, cheap to compare.
+//! What the UI renders, derived by one pure function from the client core's state and what
+//! the user is doing on the screen ([`UiLocal`]). Nothing decides anything from a [`View`]:
+//! it is rebuilt after every drain of the core and thrown away.
 
+use rand_core::CryptoRng;
 use serde::Serialize;
-use sotto_shared::call::CallState;
-use sotto_shared::wire::invite::Invitation;
+use sotto_client::{CallState, Client};
+use sotto_shared::CallId;
+use sotto_shared::crypto::Role;
 use sotto_shared::wire::signal::{EndReason, Media};
 
-use crate::browser::media::Devices;
-use crate::browser::peer::MediaStats;
-use crate::browser::relay::Status;
 use crate::worker::Counters;
 
+/// A device the user can pick.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Device {
+    /// `deviceId`.
+    pub id: String,
+    /// What the browser calls it.
+    pub label: String,
+}
+
+/// Devices by kind.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Devices {
+    /// Microphones.
+    pub mics: Vec<Device>,
+    /// Cameras.
+    pub cameras: Vec<Device>,
+    /// Speakers (only where the browser can pick outputs).
+    pub speakers: Vec<Device>,
+}
+
+/// What `getStats` says about the call, for the quality badge and the tests.
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct MediaStats {
+    /// Inbound video frames decoded.
+    pub frames_decoded: u64,
+    /// Inbound audio samples received.
+    pub audio_samples: u64,
+    /// Inbound packets lost (all streams).
+    pub packets_lost: i64,
+    /// Inbound packets received (all streams).
+    pub packets_received: u64,
+    /// Round-trip time of the selected pair, seconds.
+    pub rtt: f64,
+    /// Audio jitter, seconds.
+    pub jitter: f64,
+    /// Local candidate type of the selected pair: `host`, `srflx`, `prflx` or `relay`.
+    pub local_candidate: String,
+}
+
+impl MediaStats {
+    /// Poor enough to say so: loss above 5 %, RTT above 400 ms, or jitter above 50 ms.
+    #[must_use]
+    pub fn is_poor(&self) -> bool {
+        let total = self.packets_received as f64 + self.packets_lost.max(0) as f64;
+        let loss = if total > 50.0 {
+            self.packets_lost.max(0) as f64 / total
+        } else {
+            0.0
+        };
+        loss > 0.05 || self.rtt > 0.4 || self.jitter > 0.05
+    }
+}
+
+/// An invitation link the user opened, as the core described it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OpenedInvite {
+    /// The link, to accept it with.
+    pub link: String,
+    /// The inviter's name.
+    pub name: String,
+    /// Already a contact: nothing to accept.
+    pub existing: bool,
+}
+
+/// The peer's sources, as they last told us.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PeerMedia {
+    /// The call.
+    pub call_id: CallId,
+    /// Microphone on.
+    pub audio: bool,
+    /// Camera on.
+    pub video: bool,
+}
+
+/// What the user is doing on the screen, and what the browser reports that the core does not
+/// keep. The only mutable UI state.
+#[derive(Debug, Clone, Default)]
+pub struct UiLocal {
+    /// Our invitation panel is open with this link.
+    pub invite_link: Option<String>,
+    /// An invitation link was opened and is being looked at.
+    pub opened_invite: Option<OpenedInvite>,
+    /// Messages for the user (newest last); the newest is shown.
+    pub notices: Vec<String>,
+    /// The ended-call notice for this call was dismissed.
+    pub dismissed_ended: Option<CallId>,
+    /// The call view is minimized.
+    pub minimized: bool,
+    /// Our microphone is muted.
+    pub mic_off: bool,
+    /// Our camera is on.
+    pub camera_on: bool,
+    /// When the call connected (ms since the epoch, for the duration).
+    pub connected_at: Option<(CallId, f64)>,
+    /// The peer's sources.
+    pub peer_media: Option<PeerMedia>,
+    /// Cameras, microphones, speakers.
+    pub devices: Devices,
+    /// The current call's media statistics.
+    pub stats: MediaStats,
+    /// The frame worker's counters.
+    pub counters: Counters,
+    /// This browser cannot encrypt frames: no calls.
+    pub unsupported: bool,
+}
+
 /// One contact as listed.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct ContactView {
     /// Local id.
     pub id: String,
@@ -50,8 +158,8 @@ pub struct CallView {
     pub minimized: bool,
 }
 
-/// A call that ended, shown briefly.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+/// A call that ended after it was answered or placed.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct EndedView {
     /// Who.
     pub peer_name: String,
@@ -60,7 +168,7 @@ pub struct EndedView {
 }
 
 /// A missed call.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct MissedView {
     /// Who called.
     pub peer_name: String,
@@ -68,28 +176,38 @@ pub struct MissedView {
     pub media: Media,
     /// We were busy.
     pub busy: bool,
+    /// When the relay stored the invitation (ms since the epoch).
+    pub at_ms: u64,
 }
 
-/// The whole screen's data.
+/// An opened invitation link.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct InviteView {
+    /// The inviter's name.
+    pub name: String,
+    /// Already a contact: show so, with nothing to accept.
+    pub existing: bool,
+}
+
+/// The whole screen's data. Also published as JSON for the debug panel's readers and the
+/// browser tests (it holds no secrets).
 #[derive(Debug, Clone, PartialEq, Serialize, Default)]
 pub struct View {
     /// Our name, once there is a profile.
     pub name: Option<String>,
-    /// Relay connection.
-    #[serde(serialize_with = "status_text")]
-    pub status: Option<Status>,
+    /// Relay connection: `online` or `offline`.
+    pub status: &'static str,
     /// Contacts.
     pub contacts: Vec<ContactView>,
-    /// The invitation being shown.
+    /// Our invitation being shown.
     pub invite_link: Option<String>,
-    /// An invitation opened from a link, waiting for the user to add it.
-    #[serde(skip)]
-    pub incoming_invite: Option<Invitation>,
+    /// An invitation opened from a link.
+    pub opened_invite: Option<InviteView>,
     /// The call.
     pub call: Option<CallView>,
-    /// The last ended call.
+    /// The last ended call (answered or placed), until dismissed or the next call.
     pub ended: Option<EndedView>,
-    /// Missed calls.
+    /// Missed calls, newest first.
     pub missed: Vec<MissedView>,
     /// Frame counters from the worker.
     pub counters: Counters,
@@ -100,21 +218,222 @@ pub struct View {
     pub devices: Devices,
     /// Relay-only setting.
     pub relay_only: bool,
-    /// Whether TURN is available (for relay-only).
+    /// Whether the relay offers ICE servers (TURN, for relay-only).
     pub has_turn: bool,
-    /// A message for the user.
+    /// The newest message for the user.
     pub notice: Option<String>,
     /// This browser cannot encrypt frames: no calls.
     pub unsupported: bool,
-    /// Envelopes that could not be opened (dropped).
+    /// Envelopes that could not be opened (dropped by the core).
     pub rejected_envelopes: u64,
 }
 
-fn status_text<S: serde::Serializer>(status: &Option<Status>, s: S) -> Result<S::Ok, S::Error> {
-    s.serialize_str(match status {
-        None => "none",
-        Some(Status::Connecting) => "connecting",
-        Some(Status::Online) => "online",
-        Some(Status::Offline(_)) => "offline",
-    })
+/// The screen for the core's state and the user's.
+#[must_use]
+pub fn view<R: CryptoRng>(client: Option<&Client<R>>, ui: &UiLocal) -> View {
+    let mut view = View {
+        status: "offline",
+        invite_link: ui.invite_link.clone(),
+        opened_invite: ui.opened_invite.as_ref().map(|i| InviteView {
+            name: i.name.clone(),
+            existing: i.existing,
+        }),
+        counters: ui.counters.clone(),
+        stats: ui.stats.clone(),
+        devices: ui.devices.clone(),
+        notice: ui.notices.last().cloned(),
+        unsupported: ui.unsupported,
+        ..View::default()
+    };
+    let Some(client) = client else {
+        return view;
+    };
+    let profile = client.profile();
+    view.name = Some(profile.name.clone());
+    view.status = if client.is_online() {
+        "online"
+    } else {
+        "offline"
+    };
+    view.relay_only = profile.settings.relay_only;
+    view.has_turn = !client.ice_servers().is_empty();
+    view.rejected_envelopes = client.counters().unopenable;
+    view.contacts = profile
+        .contacts
+        .iter()
+        .map(|c| ContactView {
+            id: c.id.0.clone(),
+            name: c.name.clone(),
+            ready: c.is_ready(),
+        })
+        .collect();
+    view.missed = profile
+        .missed
+        .iter()
+        .rev()
+        .map(|m| MissedView {
+            peer_name: profile
+                .contact(&m.contact)
+                .map_or_else(|| m.name.clone(), |c| c.name.clone()),
+            media: m.media,
+            busy: m.busy,
+            at_ms: m.at_ms,
+        })
+        .collect();
+    view.call = client.call().map(|info| {
+        let peer = ui.peer_media.filter(|p| p.call_id == info.call_id);
+        CallView {
+            call_id: info.call_id.to_string(),
+            peer_name: profile.name_of(&info.peer),
+            outgoing: info.role == Role::Caller,
+            media: info.media,
+            state: info.state,
+            connected_at: ui
+                .connected_at
+                .filter(|(id, _)| *id == info.call_id)
+                .map(|(_, at)| at),
+            security_code: client.security_code().map(str::to_owned),
+            peer_audio: peer.is_none_or(|p| p.audio),
+            peer_video: peer.map_or(info.media == Media::Video, |p| p.video),
+            mic_on: !ui.mic_off,
+            camera_on: ui.camera_on,
+            minimized: ui.minimized,
+        }
+    });
+    view.ended = client
+        .last_ended()
+        .filter(|_| view.call.is_none())
+        .filter(|e| ui.dismissed_ended != Some(e.info.call_id))
+        .and_then(|e| match e.info.state {
+            CallState::Ended(reason) => Some(EndedView {
+                peer_name: profile.name_of(&e.info.peer),
+                reason,
+            }),
+            _ => None,
+        });
+    view
+}
+
+#[cfg(test)]
+mod tests {
+    use rand_chacha::ChaCha20Rng;
+    use rand_core::SeedableRng as _;
+    use sotto_client::{ClientConfig, Command, Contact, Input, MissedCall, Now, Profile, Route};
+    use sotto_shared::crypto::PublicKey;
+    use sotto_shared::wire::relay::{RcvId, SndId};
+    use sotto_shared::{Millis, PeerId};
+
+    use super::*;
+
+    fn contact(id: &str, name: &str, ready: bool, n: u8) -> Contact {
+        Contact {
+            id: PeerId(id.into()),
+            name: name.into(),
+            pk: PublicKey::from_bytes([n; 32]),
+            send: ready.then(|| Route {
+                relay: "https://relay.example".into(),
+                snd_id: SndId::from_bytes([n; 24]),
+            }),
+            recv: RcvId::from_bytes([n; 24]),
+            next_ctr: 1,
+            window: sotto_client::CounterWindow::default(),
+        }
+    }
+
+    fn client() -> Client<ChaCha20Rng> {
+        let mut rng = ChaCha20Rng::seed_from_u64(7);
+        let mut profile = Profile::create("Alice", &mut rng).unwrap();
+        profile.contacts.push(contact("bob", "Bob", true, 2));
+        profile.contacts.push(contact("carol", "Carol", false, 3));
+        profile.missed.push_back(MissedCall {
+            call_id: CallId::from_bytes([1; 16]),
+            contact: PeerId("carol".into()),
+            name: "Carol (old name)".into(),
+            media: Media::Video,
+            busy: true,
+            at_ms: 1_700_000_000_000,
+        });
+        Client::new(ClientConfig::new("https://relay.example"), profile, rng).unwrap()
+    }
+
+    #[test]
+    fn no_profile_shows_only_what_the_user_did() {
+        let ui = UiLocal {
+            notices: vec!["old".into(), "newest".into()],
+            unsupported: true,
+            ..UiLocal::default()
+        };
+        let v = view::<ChaCha20Rng>(None, &ui);
+        assert_eq!(v.name, None);
+        assert_eq!(v.notice.as_deref(), Some("newest"));
+        assert!(v.unsupported);
+        assert!(v.call.is_none() && v.contacts.is_empty());
+    }
+
+    #[test]
+    fn contacts_and_missed_calls_come_from_the_profile() {
+        let client = client();
+        let v = view(Some(&client), &UiLocal::default());
+        assert_eq!(v.name.as_deref(), Some("Alice"));
+        assert_eq!(v.status, "offline");
+        assert_eq!(
+            v.contacts
+                .iter()
+                .map(|c| (c.name.as_str(), c.ready))
+                .collect::<Vec<_>>(),
+            [("Bob", true), ("Carol", false)]
+        );
+        assert_eq!(
+            v.missed,
+            [MissedView {
+                peer_name: "Carol".into(),
+                media: Media::Video,
+                busy: true,
+                at_ms: 1_700_000_000_000,
+            }]
+        );
+        assert!(v.call.is_none() && v.ended.is_none());
+    }
+
+    #[test]
+    fn a_placed_call_shows_with_the_users_toggles_and_the_published_json_keeps_its_shape() {
+        let mut client = client();
+        let now = Now {
+            mono: Millis(1000),
+            wall_ms: 1_700_000_000_000,
+        };
+        client
+            .handle_input(
+                now,
+                Input::Command(Command::Call {
+                    contact: PeerId("bob".into()),
+                    media: Media::Video,
+                }),
+            )
+            .unwrap();
+        let call_id = client.call().unwrap().call_id;
+        let ui = UiLocal {
+            minimized: true,
+            mic_off: true,
+            camera_on: true,
+            peer_media: Some(PeerMedia {
+                call_id,
+                audio: false,
+                video: true,
+            }),
+            ..UiLocal::default()
+        };
+        let v = view(Some(&client), &ui);
+        let call = v.call.clone().unwrap();
+        assert_eq!(call.peer_name, "Bob");
+        assert_eq!(call.state, CallState::RingingOutgoing);
+        assert!(call.outgoing && call.minimized && !call.mic_on && call.camera_on);
+        assert!(!call.peer_audio && call.peer_video);
+        // The browser tests read these paths.
+        let json = serde_json::to_value(&v).unwrap();
+        assert_eq!(json["call"]["state"]["state"], "RINGING_OUTGOING");
+        assert_eq!(json["contacts"][0]["ready"], true);
+        assert_eq!(json["missed"][0]["busy"], true);
+        assert_eq!(json["status"], "offline");
+    }
 }

@@ -24,6 +24,9 @@ pub struct Counters {
     pub transforms: u64,
     /// Empty frames (DTX), passed through as they are: there is nothing to encrypt.
     pub empty: u64,
+    /// Frames dropped because their call's key had not arrived yet (the callee's senders
+    /// before the answer): expected, so not counted among the drops.
+    pub waiting_for_key: u64,
 }
 
 impl Counters {

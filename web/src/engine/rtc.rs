@@ -1,0 +1,371 @@
+//! Carries out the core's WebRTC actions: one peer connection and one capture per call id,
+//! so a replaced call's connection is the one closed. Results come back as inputs on the
+//! queue, never by calling the core.
+
+use std::cell::{Cell, RefCell};
+use std::rc::Rc;
+
+use sotto_client::{CallId, Input, RtcAction, RtcEvent};
+use sotto_shared::crypto::{Role, Stream};
+use sotto_shared::wire::signal::Media;
+use web_sys::MediaStream;
+
+use super::driver::Engine;
+use crate::browser::peer::PeerSession;
+use crate::browser::worker::FrameWorker;
+use crate::browser::{media, storage};
+
+/// One call's media: its peer connection, its worker slot and our capture.
+pub(super) struct CallMedia {
+    peer: Rc<PeerSession>,
+    worker: Rc<FrameWorker>,
+    slot: u32,
+    local: RefCell<Option<MediaStream>>,
+    closed: Cell<bool>,
+}
+
+impl CallMedia {
+    fn close(&self) {
+        self.closed.set(true);
+        self.peer.close();
+        if let Some(local) = self.local.borrow_mut().take() {
+            media::stop(&local);
+        }
+        self.worker.close(self.slot);
+    }
+}
+
+/// Which device to capture.
+struct Source {
+    device: Option<String>,
+    facing: Option<&'static str>,
+}
+
+impl Engine {
+    /// Carries out one WebRTC action for `call_id`.
+    pub(super) fn rtc(self: &Rc<Self>, call_id: CallId, action: RtcAction) {
+        match action {
+            RtcAction::Prepare { role, media } => self.prepare(call_id, role, media),
+            RtcAction::SetKeys { secret, .. } => {
+                // The security code is the core's (`Client::security_code`); only the key
+                // goes to the worker, typed, for this call's transforms.
+                if let Some(call) = self.io.borrow().calls.get(&call_id) {
+                    let wrong = storage::test_setting("wrong_frame_key").is_some();
+                    call.worker.set_keys(call.slot, &secret, wrong);
+                }
+            }
+            RtcAction::CreateOffer { ice_restart } => {
+                self.with_call(call_id, move |engine, call| async move {
+                    match call.peer.create_offer(ice_restart).await {
+                        Ok(sdp) => engine.rtc_event(call_id, RtcEvent::LocalDescription { sdp }),
+                        Err(e) => engine.media_failed(call_id, &e),
+                    }
+                });
+            }
+            RtcAction::ApplyOffer { sdp } => {
+                self.with_call(call_id, move |engine, call| async move {
+                    if let Err(e) = call.peer.apply_offer(&sdp).await {
+                        return engine.media_failed(call_id, &e);
+                    }
+                    match call.peer.create_answer().await {
+                        Ok(answer) => {
+                            attach_local_tracks(&call).await;
+                            engine.rtc_event(call_id, RtcEvent::LocalDescription { sdp: answer });
+                        }
+                        Err(e) => engine.media_failed(call_id, &e),
+                    }
+                });
+            }
+            RtcAction::ApplyAnswer { sdp } => {
+                self.with_call(call_id, move |engine, call| async move {
+                    if let Err(e) = call.peer.apply_answer(&sdp).await {
+                        engine.media_failed(call_id, &e);
+                    }
+                });
+            }
+            RtcAction::AddCandidates(candidates) => {
+                self.with_call(call_id, move |_, call| async move {
+                    call.peer.add_candidates(&candidates).await;
+                });
+            }
+            RtcAction::Close => self.close_call(call_id),
+        }
+    }
+
+    /// Closes a call's connection and stops its capture (a no-op when already closed).
+    pub(super) fn close_call(&self, call_id: CallId) {
+        let call = self.io.borrow_mut().calls.remove(&call_id);
+        if let Some(call) = call {
+            call.close();
+        }
+    }
+
+    fn rtc_event(self: &Rc<Self>, call_id: CallId, event: RtcEvent) {
+        self.push(Input::Rtc { call_id, event });
+    }
+
+    fn media_failed(self: &Rc<Self>, call_id: CallId, why: &str) {
+        web_sys::console::error_1(&format!("media failed: {why}").into());
+        self.ui.borrow_mut().notices.push(why.to_owned());
+        self.rtc_event(call_id, RtcEvent::MediaFailed);
+    }
+
+    /// Builds the peer connection with its transforms (keyless until `SetKeys`) and starts
+    /// capturing.
+    fn prepare(self: &Rc<Self>, call_id: CallId, role: Role, media_kind: Media) {
+        let Some(worker) = self.io.borrow().worker.clone() else {
+            return self.media_failed(call_id, "the frame worker is not running");
+        };
+        let (servers, relay_only) = match self.client.borrow().as_ref() {
+            Some(c) => (c.ice_servers().to_vec(), c.profile().settings.relay_only),
+            None => return,
+        };
+        let slot = {
+            let mut io = self.io.borrow_mut();
+            io.next_slot += 1;
+            io.next_slot
+        };
+        let weak = Rc::downgrade(self);
+        let events = Rc::new(move |event: RtcEvent| {
+            if let Some(engine) = weak.upgrade() {
+                engine.rtc_event(call_id, event);
+            }
+        });
+        let peer =
+            match PeerSession::new(Rc::clone(&worker), role, slot, &servers, relay_only, events) {
+                Ok(p) => p,
+                Err(e) => return self.media_failed(call_id, &e),
+            };
+        // The callee makes the offer, so it makes the transceivers; the caller adopts the
+        // offer's (and secures them as `setRemoteDescription` resolves).
+        if role == Role::Callee
+            && let Err(e) = peer.create_transceivers()
+        {
+            peer.close();
+            return self.media_failed(call_id, &e);
+        }
+        let call = Rc::new(CallMedia {
+            peer,
+            worker,
+            slot,
+            local: RefCell::new(None),
+            closed: Cell::new(false),
+        });
+        if let Some(old) = self.io.borrow_mut().calls.insert(call_id, Rc::clone(&call)) {
+            old.close();
+        }
+        {
+            let mut ui = self.ui.borrow_mut();
+            ui.camera_on = media_kind == Media::Video;
+            ui.mic_off = false;
+        }
+        let this = Rc::clone(self);
+        wasm_bindgen_futures::spawn_local(async move {
+            let video = media_kind == Media::Video;
+            match media::capture(true, video, None, None, Some("user")).await {
+                Ok(stream) if call.closed.get() => media::stop(&stream),
+                Ok(stream) => {
+                    *call.local.borrow_mut() = Some(stream);
+                    attach_local_tracks(&call).await;
+                    this.refresh_devices();
+                    this.changed();
+                }
+                Err(e) => this.media_failed(call_id, &e),
+            }
+        });
+    }
+
+    fn with_call<F, Fut>(self: &Rc<Self>, call_id: CallId, f: F)
+    where
+        F: FnOnce(Rc<Self>, Rc<CallMedia>) -> Fut + 'static,
+        Fut: Future<Output = ()> + 'static,
+    {
+        let Some(call) = self.io.borrow().calls.get(&call_id).cloned() else {
+            return;
+        };
+        wasm_bindgen_futures::spawn_local(f(Rc::clone(self), call));
+    }
+
+    /// The current call's media, if it has any.
+    fn current(&self) -> Option<Rc<CallMedia>> {
+        let call_id = self.client.borrow().as_ref()?.call()?.call_id;
+        self.io.borrow().calls.get(&call_id).cloned()
+    }
+
+    pub(super) fn poll_stats(self: &Rc<Self>) {
+        let Some(call) = self.current() else { return };
+        let this = Rc::clone(self);
+        wasm_bindgen_futures::spawn_local(async move {
+            let stats = call.peer.stats().await;
+            if !call.closed.get() {
+                this.ui.borrow_mut().stats = stats;
+                this.changed();
+            }
+        });
+    }
+
+    /// Our camera/microphone stream, for the preview.
+    pub fn local_stream(&self) -> Option<MediaStream> {
+        self.current()?.local.borrow().clone()
+    }
+
+    /// The peer's camera track (its sound plays separately).
+    pub fn remote_camera(&self) -> Option<web_sys::MediaStreamTrack> {
+        self.current()?.peer.camera_track()
+    }
+
+    /// Routes the peer's sound to a speaker.
+    pub fn pick_speaker(&self, device_id: String) {
+        let Some(call) = self.current() else { return };
+        wasm_bindgen_futures::spawn_local(async move {
+            let audio: web_sys::HtmlMediaElement = call.peer.audio.clone().into();
+            if let Err(e) = media::set_speaker(&audio, &device_id).await {
+                web_sys::console::warn_1(&format!("could not switch speaker: {e}").into());
+            }
+        });
+    }
+
+    /// Mutes or unmutes the microphone.
+    pub fn toggle_mic(self: &Rc<Self>) {
+        let on = {
+            let mut ui = self.ui.borrow_mut();
+            ui.mic_off = !ui.mic_off;
+            !ui.mic_off
+        };
+        if let Some(track) = self
+            .current()
+            .and_then(|call| call.local.borrow().clone())
+            .and_then(|l| media::track(&l, "audio"))
+        {
+            track.set_enabled(on);
+        }
+        self.announce_media();
+    }
+
+    /// Turns the camera off (stopping it, so its light goes out) or on (also upgrading an
+    /// audio call to video, without renegotiating: the camera transceiver always exists).
+    pub fn toggle_camera(self: &Rc<Self>) {
+        let (on, facing) = {
+            let mut ui = self.ui.borrow_mut();
+            ui.camera_on = !ui.camera_on;
+            (ui.camera_on, self.facing())
+        };
+        let this = Rc::clone(self);
+        wasm_bindgen_futures::spawn_local(async move {
+            let source = on.then_some(Source {
+                device: None,
+                facing: Some(facing),
+            });
+            this.replace_source(Stream::Camera, source).await;
+            this.announce_media();
+        });
+    }
+
+    fn facing(&self) -> &'static str {
+        if self.io.borrow().facing_user {
+            "user"
+        } else {
+            "environment"
+        }
+    }
+
+    /// Switches between front and back camera.
+    pub fn flip_camera(self: &Rc<Self>) {
+        {
+            let mut io = self.io.borrow_mut();
+            io.facing_user = !io.facing_user;
+        }
+        let facing = Some(self.facing());
+        self.spawn_replace(
+            Stream::Camera,
+            Source {
+                device: None,
+                facing,
+            },
+        );
+    }
+
+    /// Uses this camera.
+    pub fn pick_camera(self: &Rc<Self>, device_id: String) {
+        self.spawn_replace(
+            Stream::Camera,
+            Source {
+                device: Some(device_id),
+                facing: None,
+            },
+        );
+    }
+
+    /// Uses this microphone.
+    pub fn pick_mic(self: &Rc<Self>, device_id: String) {
+        self.spawn_replace(
+            Stream::Mic,
+            Source {
+                device: Some(device_id),
+                facing: None,
+            },
+        );
+    }
+
+    fn spawn_replace(self: &Rc<Self>, stream: Stream, source: Source) {
+        let this = Rc::clone(self);
+        wasm_bindgen_futures::spawn_local(async move {
+            this.replace_source(stream, Some(source)).await;
+        });
+    }
+
+    /// Replaces the microphone or camera track: stops the old one first (some devices cannot
+    /// open two cameras), captures the new one (`None`: leave it off), and puts it on the
+    /// sender with `replaceTrack`, so nothing is renegotiated.
+    async fn replace_source(self: &Rc<Self>, stream: Stream, source: Option<Source>) {
+        let Some(call) = self.current() else { return };
+        let Some(local) = call.local.borrow().clone() else {
+            return;
+        };
+        let kind = if stream == Stream::Mic {
+            "audio"
+        } else {
+            "video"
+        };
+        if let Some(old) = media::track(&local, kind) {
+            old.stop();
+            local.remove_track(&old);
+        }
+        let Some(source) = source else {
+            let _ = call.peer.set_track(stream, None).await;
+            return self.changed();
+        };
+        let audio = stream == Stream::Mic;
+        let (mic, camera) = if audio {
+            (source.device.as_deref(), None)
+        } else {
+            (None, source.device.as_deref())
+        };
+        match media::capture(audio, !audio, mic, camera, source.facing).await {
+            Ok(captured) if call.closed.get() => media::stop(&captured),
+            Ok(captured) => {
+                if let Some(track) = media::track(&captured, kind) {
+                    media::add_track(&local, &track);
+                    let _ = call.peer.set_track(stream, Some(&track)).await;
+                }
+            }
+            Err(e) => self.ui.borrow_mut().notices.push(e),
+        }
+        self.changed();
+    }
+}
+
+/// Puts the call's local tracks on its senders (a no-op until both exist).
+async fn attach_local_tracks(call: &CallMedia) {
+    let Some(local) = call.local.borrow().clone() else {
+        return;
+    };
+    let _ = call
+        .peer
+        .set_track(Stream::Mic, media::track(&local, "audio").as_ref())
+        .await;
+    let _ = call
+        .peer
+        .set_track(Stream::Camera, media::track(&local, "video").as_ref())
+        .await;
+}
