@@ -8,7 +8,7 @@ use serde_json::Value;
 use sotto_client::Profile;
 use tokio::sync::{mpsc, oneshot};
 
-use crate::driver::{Driver, MediaOptions, ToDriver};
+use crate::driver::{CallOptions, Driver, ToDriver};
 use crate::rpc::{self, Request};
 use crate::store::{Config, Store};
 
@@ -51,7 +51,7 @@ enum Cmd {
     Contacts,
     /// JSON-RPC 2.0 on stdin/stdout, one object a line.
     #[command(name = "jsonRpc")]
-    JsonRpc(MediaArgs),
+    JsonRpc(CallArgs),
     /// Answer every call from a contact and send back what is heard (the first call a new
     /// user tries). Also serves JSON-RPC when given --socket or --tcp.
     EchoBot {
@@ -72,15 +72,19 @@ enum Cmd {
         #[arg(long, num_args = 0..=1, default_missing_value = DEFAULT_TCP)]
         tcp: Option<String>,
         #[command(flatten)]
-        media: MediaArgs,
+        media: CallArgs,
     },
 }
 
 #[derive(Debug, clap::Args)]
-struct MediaArgs {
+struct CallArgs {
     /// Echo every call's audio back to the caller instead of exposing a PCM socket.
     #[arg(long)]
     echo: bool,
+    /// How long our outgoing calls ring, in milliseconds, instead of 60 s (tests only: the
+    /// peer's phone honours the lifetime written into the invitation).
+    #[arg(long, hide = true)]
+    ring_ms_for_testing: Option<u64>,
 }
 
 pub(crate) async fn run(cli: Cli) -> Result<(), String> {
@@ -125,7 +129,10 @@ pub(crate) async fn run(cli: Cli) -> Result<(), String> {
             stop(tx, driver).await
         }
         Cmd::EchoBot { socket, tcp } => {
-            let media = MediaArgs { echo: true };
+            let media = CallArgs {
+                echo: true,
+                ring_ms_for_testing: None,
+            };
             serve(&dir, socket, tcp, &media, true).await
         }
         Cmd::Daemon { socket, tcp, media } => {
@@ -142,7 +149,7 @@ async fn serve(
     dir: &Path,
     socket: Option<String>,
     tcp: Option<String>,
-    media: &MediaArgs,
+    media: &CallArgs,
     auto_accept: bool,
 ) -> Result<(), String> {
     let (tx, driver) = start(dir, media, auto_accept)?;
@@ -199,14 +206,15 @@ type DriverTask = tokio::task::JoinHandle<Result<(), String>>;
 
 fn start(
     dir: &Path,
-    media: &MediaArgs,
+    media: &CallArgs,
     auto_accept: bool,
 ) -> Result<(mpsc::UnboundedSender<ToDriver>, DriverTask), String> {
     let (store, config, profile) = Store::open(dir).map_err(|e| e.to_string())?;
-    let media = MediaOptions {
+    let media = CallOptions {
         tunnel: crate::tunnel::find_binary(),
         echo: media.echo,
         auto_accept,
+        ring_ms: media.ring_ms_for_testing,
         calls_dir: store.dir().join("calls"),
     };
     let (driver, rx) = Driver::new(store, &config.relay, profile, media)?;
@@ -227,7 +235,14 @@ async fn stop(tx: mpsc::UnboundedSender<ToDriver>, driver: DriverTask) -> Result
 
 /// Runs one request against a driver of its own and stops.
 async fn one_shot(dir: &Path, request: Request) -> Result<Value, String> {
-    let (tx, driver) = start(dir, &MediaArgs { echo: false }, false)?;
+    let (tx, driver) = start(
+        dir,
+        &CallArgs {
+            echo: false,
+            ring_ms_for_testing: None,
+        },
+        false,
+    )?;
     let (reply, replied) = oneshot::channel();
     let (notify, _notifications) = mpsc::unbounded_channel();
     tx.send(ToDriver::Rpc {

@@ -53,13 +53,15 @@ pub(crate) enum ToDriver {
 
 /// How calls get their media.
 #[derive(Debug, Clone)]
-pub(crate) struct MediaOptions {
+pub(crate) struct CallOptions {
     /// The tunnel binary.
     pub(crate) tunnel: PathBuf,
     /// Echo every call's audio back instead of exposing a PCM socket.
     pub(crate) echo: bool,
     /// Answer every incoming call from a contact at once (the echo bot).
     pub(crate) auto_accept: bool,
+    /// Our ring time in milliseconds instead of the production 60 s (tests).
+    pub(crate) ring_ms: Option<u64>,
     /// Where per-call sockets go.
     pub(crate) calls_dir: PathBuf,
 }
@@ -90,7 +92,7 @@ struct Subscriber {
 pub(crate) struct Driver {
     client: Client<Rng>,
     store: Store,
-    media: MediaOptions,
+    media: CallOptions,
     base: Instant,
     deadline: Option<Instant>,
     tx: mpsc::UnboundedSender<ToDriver>,
@@ -116,14 +118,14 @@ impl Driver {
         store: Store,
         relay: &str,
         profile: Profile,
-        media: MediaOptions,
+        media: CallOptions,
     ) -> Result<(Self, mpsc::UnboundedReceiver<ToDriver>), String> {
-        let client = Client::new(
-            ClientConfig::new(relay),
-            profile,
-            rand_core::UnwrapErr(getrandom::SysRng),
-        )
-        .map_err(|e| e.to_string())?;
+        let mut config = ClientConfig::new(relay);
+        if let Some(ms) = media.ring_ms {
+            config.phone.ring_lifetime = sotto_shared::Duration::ms(ms);
+        }
+        let client = Client::new(config, profile, rand_core::UnwrapErr(getrandom::SysRng))
+            .map_err(|e| e.to_string())?;
         let (tx, rx) = mpsc::unbounded_channel();
         let driver = Self {
             client,

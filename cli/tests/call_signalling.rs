@@ -7,7 +7,7 @@ use common::{Daemon, Rpc, Shim, befriend, init};
 use serde_json::json;
 
 struct Pair {
-    _shim: Shim,
+    shim: Shim,
     _dirs: Vec<tempfile::TempDir>,
     _daemons: Vec<Daemon>,
     a: Rpc,
@@ -16,16 +16,23 @@ struct Pair {
 }
 
 async fn pair(envs: &[(&str, &str)]) -> Pair {
+    pair_with(envs, &[], true).await
+}
+
+/// Ada (started with `ada_args`) and Bob, contacts; Ada subscribed, Bob if `bob_subscribes`.
+async fn pair_with(envs: &[(&str, &str)], ada_args: &[&str], bob_subscribes: bool) -> Pair {
     let shim = Shim::start().await;
     let dirs = vec![init(&shim, "Ada"), init(&shim, "Bob")];
-    let ada = Daemon::start(dirs[0].path(), envs, &[]).await;
+    let ada = Daemon::start(dirs[0].path(), envs, ada_args).await;
     let bob = Daemon::start(dirs[1].path(), envs, &[]).await;
     let (mut a, mut b) = (ada.tcp().await, bob.tcp().await);
     let (b_at_a, _) = befriend(&mut a, "Ada", &mut b, "Bob").await;
     a.result("subscribeCallEvents", json!({})).await;
-    b.result("subscribeCallEvents", json!({})).await;
+    if bob_subscribes {
+        b.result("subscribeCallEvents", json!({})).await;
+    }
     Pair {
-        _shim: shim,
+        shim,
         _dirs: dirs,
         _daemons: vec![ada, bob],
         a,
@@ -148,4 +155,50 @@ async fn a_tunnel_that_cannot_start_ends_the_call_with_media_failed_and_the_daem
     // and the next call rings again
     p.a.result("startCall", json!({"recipient": "Bob"})).await;
     p.b.call_state("RINGING_INCOMING").await;
+}
+
+/// Ada's calls ring for 4 s instead of 60 (the invitation carries the lifetime, so Bob's
+/// phone stops ringing too).
+const SHORT_RING: [&str; 2] = ["--ring-ms-for-testing", "4000"];
+
+#[tokio::test]
+async fn an_unanswered_call_times_out_on_both_sides() {
+    let mut p = pair_with(&[], &SHORT_RING, true).await;
+    p.a.result("startCall", json!({"recipient": "Bob"})).await;
+    p.b.call_state("RINGING_INCOMING").await;
+    assert_eq!(p.a.call_state("ENDED").await["reason"], "ring_timeout");
+    assert_eq!(p.b.call_state("ENDED").await["reason"], "ring_timeout");
+}
+
+#[tokio::test]
+async fn without_a_subscriber_an_incoming_call_is_not_offered_and_the_caller_sees_a_ring_timeout() {
+    let mut p = pair_with(&[], &SHORT_RING, false).await;
+    let call_id = p.a.result("startCall", json!({"recipient": "Bob"})).await["callId"].clone();
+    p.a.call_state("RINGING_OUTGOING").await;
+    assert_eq!(p.b.result("listCalls", json!({})).await, json!([]));
+    let (code, message) = p.b.error("acceptCall", json!({"callId": call_id})).await;
+    assert_eq!(
+        (code, message),
+        (-1, format!("No such call: {}", call_id.as_str().unwrap()))
+    );
+    assert_eq!(p.a.call_state("ENDED").await["reason"], "ring_timeout");
+}
+
+#[tokio::test]
+async fn a_third_caller_hears_busy() {
+    let mut p = pair(&[]).await;
+    p.a.result("startCall", json!({"recipient": "Bob"})).await;
+    p.b.call_state("RINGING_INCOMING").await;
+    let carol_dir = init(&p.shim, "Carol");
+    let carol = Daemon::start(carol_dir.path(), &[], &[]).await;
+    let mut c = carol.tcp().await;
+    befriend(&mut c, "Carol", &mut p.b, "Bob").await;
+    c.result("subscribeCallEvents", json!({})).await;
+    c.result("startCall", json!({"recipient": "Bob"})).await;
+    assert_eq!(c.call_state("ENDED").await["reason"], "busy");
+    // Bob's ringing call from Ada is untouched.
+    assert_eq!(
+        p.b.result("listCalls", json!({})).await[0]["state"],
+        "RINGING_INCOMING"
+    );
 }
