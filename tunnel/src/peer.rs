@@ -45,8 +45,11 @@ pub(crate) struct Peer {
     rtp_time: u64,
     connected: bool,
     pub(crate) counters: MediaCounters,
-    /// Decrypted Opus frames of the peer's microphone, oldest first.
-    pub(crate) heard: Vec<Vec<u8>>,
+    /// Decrypted Opus frames of the peer's microphone, oldest first; `None` for a frame
+    /// that never came (the decoder conceals it).
+    pub(crate) heard: Vec<Option<Vec<u8>>>,
+    /// The RTP time (48 kHz) of the last microphone frame heard.
+    last_heard: Option<u64>,
     /// Events for the daemon.
     pub(crate) events: Vec<FromTunnel>,
     /// Datagrams to send.
@@ -98,6 +101,7 @@ impl Peer {
             connected: false,
             counters: MediaCounters::default(),
             heard: Vec::new(),
+            last_heard: None,
             events: Vec::new(),
             transmit: Vec::new(),
             deadline: now,
@@ -347,7 +351,13 @@ impl Peer {
                 if dec.decrypt(&mut frame).is_ok() {
                     self.counters.decrypted += 1;
                     if position == Some(0) {
-                        self.heard.push(frame);
+                        let time = data.time.rebase(Frequency::FORTY_EIGHT_KHZ).numer();
+                        let missing = frames_missing(self.last_heard, time);
+                        self.last_heard = Some(self.last_heard.map_or(time, |l| l.max(time)));
+                        for _ in 0..missing {
+                            self.heard.push(None);
+                        }
+                        self.heard.push(Some(frame));
                     }
                 } else {
                     self.counters.dropped_undecryptable += 1;
@@ -356,6 +366,16 @@ impl Peer {
             _ => {}
         }
     }
+}
+
+/// How many 20 ms frames never came between the last one heard (RTP time at 48 kHz) and one
+/// at `time`: those are concealed by the decoder rather than skipped, so the output keeps
+/// real time. At most five (100 ms); a late or reordered frame conceals nothing.
+fn frames_missing(last: Option<u64>, time: u64) -> u64 {
+    last.map_or(0, |last| {
+        (time.saturating_sub(last) / 960).saturating_sub(1)
+    })
+    .min(5)
 }
 
 /// The `a=mid:` values of an SDP in m-line order.
@@ -369,6 +389,15 @@ fn mids_in_order(sdp: &str) -> Vec<Mid> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn conceals_lost_frames_up_to_a_hundred_milliseconds() {
+        assert_eq!(frames_missing(None, 96_000), 0);
+        assert_eq!(frames_missing(Some(960), 1920), 0);
+        assert_eq!(frames_missing(Some(960), 960 * 4), 2);
+        assert_eq!(frames_missing(Some(960), 960 * 100), 5);
+        assert_eq!(frames_missing(Some(960 * 5), 960 * 3), 0, "late frame");
+    }
 
     #[test]
     fn reads_mids_in_m_line_order() {

@@ -126,7 +126,10 @@ struct Tunnel {
     events: Vec<FromTunnel>,
     next_tick: Option<Instant>,
     next_counters: Instant,
+    /// Counters last reported.
     reported: MediaCounters,
+    /// Frames decoded to the audio sinks.
+    decoded: u64,
     closed: bool,
 }
 
@@ -155,6 +158,7 @@ impl Tunnel {
             next_tick: None,
             next_counters: Instant::now() + COUNTERS_EVERY,
             reported: MediaCounters::default(),
+            decoded: 0,
             closed: false,
         })
     }
@@ -172,7 +176,7 @@ impl Tunnel {
 
     fn counters(&self) -> MediaCounters {
         let mut counters = self.peer.as_ref().map(|p| p.counters).unwrap_or_default();
-        counters.decoded = self.reported.decoded.max(counters.decoded);
+        counters.decoded = self.decoded;
         counters
     }
 
@@ -286,10 +290,10 @@ impl Tunnel {
         let now = Instant::now();
         if let Some(peer) = self.peer.as_mut() {
             for frame in std::mem::take(&mut peer.heard) {
-                if self.audio.heard(Some(&frame)) {
-                    self.reported.decoded += 1;
+                if self.audio.heard(frame.as_deref()) {
+                    self.decoded += 1;
                 }
-                if self.audio.echo {
+                if let (true, Some(frame)) = (self.audio.echo, frame) {
                     peer.send_audio(frame, now);
                 }
             }
