@@ -274,8 +274,13 @@ fn bind_unix(path: &Path) -> Result<tokio::net::UnixListener, String> {
         }
         std::fs::remove_file(path).map_err(|e| format!("{}: {e}", path.display()))?;
     }
-    tokio::net::UnixListener::bind(path)
-        .map_err(|e| format!("cannot listen on {}: {e}", path.display()))
+    let listener = tokio::net::UnixListener::bind(path)
+        .map_err(|e| format!("cannot listen on {}: {e}", path.display()))?;
+    // Whoever can connect controls calls: the owner only.
+    use std::os::unix::fs::PermissionsExt as _;
+    std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o600))
+        .map_err(|e| format!("{}: {e}", path.display()))?;
+    Ok(listener)
 }
 
 /// A listener of byte-stream connections (UNIX or TCP).

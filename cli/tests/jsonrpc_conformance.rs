@@ -143,9 +143,15 @@ async fn conforms_over_tcp() {
 
 #[tokio::test]
 async fn conforms_over_a_unix_socket() {
+    use std::os::unix::fs::PermissionsExt as _;
     let shim = Shim::start().await;
     let dir = init(&shim, "Uma");
     let daemon = Daemon::start(dir.path(), &[], &[]).await;
+    let mode = std::fs::metadata(&daemon.socket)
+        .unwrap()
+        .permissions()
+        .mode();
+    assert_eq!(mode & 0o777, 0o600, "only the owner may control calls");
     conforms(&mut daemon.unix().await).await;
 }
 
