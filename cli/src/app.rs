@@ -49,6 +49,14 @@ enum Cmd {
     },
     /// List contacts.
     Contacts,
+    /// Call a contact (by name or id) and follow the call here; its audio is on the PCM socket
+    /// printed at the start.
+    Call {
+        /// Whom.
+        contact: String,
+        #[command(flatten)]
+        call: CallArgs,
+    },
     /// JSON-RPC 2.0 on stdin/stdout, one object a line.
     #[command(name = "jsonRpc")]
     JsonRpc(CallArgs),
@@ -76,7 +84,7 @@ enum Cmd {
     },
 }
 
-#[derive(Debug, clap::Args)]
+#[derive(Debug, Default, clap::Args)]
 struct CallArgs {
     /// Echo every call's audio back to the caller instead of exposing a PCM socket.
     #[arg(long)]
@@ -123,6 +131,10 @@ pub(crate) async fn run(cli: Cli) -> Result<(), String> {
             }
             Ok(())
         }
+        Cmd::Call {
+            contact,
+            call: args,
+        } => call(&dir, contact, &args).await,
         Cmd::JsonRpc(media) => {
             let (tx, driver) = start(&dir, &media, false)?;
             rpc::serve(0, tokio::io::stdin(), tokio::io::stdout(), tx.clone()).await;
@@ -235,26 +247,82 @@ async fn stop(tx: mpsc::UnboundedSender<ToDriver>, driver: DriverTask) -> Result
 
 /// Runs one request against a driver of its own and stops.
 async fn one_shot(dir: &Path, request: Request) -> Result<Value, String> {
-    let (tx, driver) = start(
-        dir,
-        &CallArgs {
-            echo: false,
-            ring_ms_for_testing: None,
-        },
-        false,
-    )?;
-    let (reply, replied) = oneshot::channel();
+    let (tx, driver) = start(dir, &CallArgs::default(), false)?;
     let (notify, _notifications) = mpsc::unbounded_channel();
+    let result = ask(&tx, request, &notify).await;
+    stop(tx, driver).await?;
+    result
+}
+
+/// One request to an in-process driver, as a JSON-RPC connection would send it.
+async fn ask(
+    tx: &mpsc::UnboundedSender<ToDriver>,
+    request: Request,
+    notify: &mpsc::UnboundedSender<String>,
+) -> Result<Value, String> {
+    let (reply, replied) = oneshot::channel();
     tx.send(ToDriver::Rpc {
         conn: 0,
         request,
         reply,
-        notify,
+        notify: notify.clone(),
     })
     .map_err(|_| "the driver stopped".to_owned())?;
     let result = replied.await.map_err(|_| "the driver stopped".to_owned())?;
-    stop(tx, driver).await?;
     result.map_err(|e| e.message)
+}
+
+/// `call CONTACT`: rings them, prints every state (and the security code), hangs up on Enter,
+/// end of input or Ctrl-C, and returns when the call has ended.
+async fn call(dir: &Path, contact: String, args: &CallArgs) -> Result<(), String> {
+    use tokio::io::AsyncBufReadExt as _;
+    let (tx, driver) = start(dir, args, false)?;
+    let (notify, mut events) = mpsc::unbounded_channel();
+    ask(&tx, Request::SubscribeCallEvents, &notify).await?;
+    let started = ask(
+        &tx,
+        Request::StartCall {
+            recipient: contact.clone(),
+            media: sotto_shared::wire::signal::Media::Audio,
+        },
+        &notify,
+    )
+    .await?;
+    let call_id = started["callId"].as_str().unwrap_or_default().to_owned();
+    println!("Calling {contact}. Enter, end of input or Ctrl-C hangs up.");
+    println!(
+        "Audio: raw s16le 48 kHz mono PCM on the Unix socket {}",
+        started["inputDeviceName"].as_str().unwrap_or_default()
+    );
+    let mut input = tokio::io::BufReader::new(tokio::io::stdin()).lines();
+    let mut hanging_up = false;
+    loop {
+        tokio::select! {
+            line = events.recv() => {
+                let Some(line) = line else { break };
+                let Ok(event) = serde_json::from_str::<Value>(&line) else { continue };
+                let result = &event["params"]["result"];
+                let state = result["state"].as_str().unwrap_or_default();
+                match (state, result["reason"].as_str(), result["securityCode"].as_str()) {
+                    ("ENDED", reason, _) => {
+                        println!("ENDED {}", reason.unwrap_or_default());
+                        break;
+                    }
+                    ("CONNECTED", _, Some(code)) => println!("CONNECTED, security code {code}"),
+                    _ => println!("{state}"),
+                }
+            }
+            _ = input.next_line(), if !hanging_up => {
+                hanging_up = true;
+                ask(&tx, Request::HangupCall { call_id: call_id.clone() }, &notify).await?;
+            }
+            _ = tokio::signal::ctrl_c(), if !hanging_up => {
+                hanging_up = true;
+                ask(&tx, Request::HangupCall { call_id: call_id.clone() }, &notify).await?;
+            }
+        }
+    }
+    stop(tx, driver).await
 }
 
 fn default_socket(dir: &Path) -> PathBuf {

@@ -239,6 +239,7 @@ impl Driver {
                 self.relay(&relay);
             }
             Output::Relay { relay, msg } => {
+                tracing::debug!(%relay, "→ {msg:?}");
                 let _ = self.relay(&relay).send(msg);
             }
             Output::Rtc { call_id, action } => self.rtc(call_id, action),

@@ -55,11 +55,11 @@ async fn run(
     loop {
         // Requests queued while offline are dropped: the core re-sends what is in flight
         // after `Connected`, and a stale copy would only duplicate it.
-        while outgoing.try_recv().is_ok() {}
+        discard_stale(&relay, &mut outgoing);
         match connect(&url).await {
             Ok(socket) => {
                 backoff = FIRST_BACKOFF;
-                while outgoing.try_recv().is_ok() {}
+                discard_stale(&relay, &mut outgoing);
                 tracing::info!(%relay, "relay connected");
                 if !report(RelayEvent::Connected) {
                     return;
@@ -104,6 +104,12 @@ async fn run(
             () = driver.closed() => return,
         }
         backoff = (backoff * 2).min(MAX_BACKOFF);
+    }
+}
+
+fn discard_stale(relay: &str, outgoing: &mut mpsc::UnboundedReceiver<ClientMsg>) {
+    while let Ok(msg) = outgoing.try_recv() {
+        tracing::debug!(%relay, id = msg.id(), "dropped while offline (the core re-sends)");
     }
 }
 

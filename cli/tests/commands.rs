@@ -60,3 +60,138 @@ async fn invite_accept_invite_and_contacts_work_from_the_command_line() {
     );
     assert!(!ok && err.contains("already holds a profile"), "{err}");
 }
+
+async fn contacts(shim: &Shim) -> (tempfile::TempDir, Daemon, common::Rpc, tempfile::TempDir) {
+    let (ada_dir, bob_dir) = (init(shim, "Ada"), init(shim, "Bob"));
+    let ada = Daemon::start(
+        ada_dir.path(),
+        &[("RUST_LOG", "debug,tungstenite=info,tokio_tungstenite=info")],
+        &[],
+    )
+    .await;
+    let bob = Daemon::start(bob_dir.path(), &[], &[]).await;
+    let (mut a, mut b) = (ada.tcp().await, bob.tcp().await);
+    common::befriend(&mut a, "Ada", &mut b, "Bob").await;
+    // Bob's terminal takes over his profile: stop his daemon the way an operator would.
+    drop(b);
+    let mut bob = bob;
+    let pid = bob.child.id().unwrap().to_string();
+    assert!(
+        std::process::Command::new("kill")
+            .args(["-TERM", &pid])
+            .status()
+            .unwrap()
+            .success()
+    );
+    tokio::time::timeout(common::WAIT, bob.child.wait())
+        .await
+        .unwrap()
+        .unwrap();
+    a.result("subscribeCallEvents", serde_json::json!({})).await;
+    (ada_dir, ada, a, bob_dir)
+}
+
+/// `sotto-cli call Ada` as a person at a terminal runs it: its stdin, and its stdout lines as
+/// they come.
+struct Terminal {
+    child: tokio::process::Child,
+    lines: tokio::io::Lines<tokio::io::BufReader<tokio::process::ChildStdout>>,
+    seen: Vec<String>,
+}
+
+impl Terminal {
+    fn call(dir: &std::path::Path) -> Self {
+        use tokio::io::AsyncBufReadExt as _;
+        let mut child = tokio::process::Command::new(BIN)
+            .arg("--data-dir")
+            .arg(dir)
+            .args(["call", "Ada"])
+            .stdin(std::process::Stdio::piped())
+            .stdout(std::process::Stdio::piped())
+            .kill_on_drop(true)
+            .spawn()
+            .unwrap();
+        let lines = tokio::io::BufReader::new(child.stdout.take().unwrap()).lines();
+        Self {
+            child,
+            lines,
+            seen: Vec::new(),
+        }
+    }
+
+    /// Reads lines until one starts with `prefix`; returns it.
+    async fn until(&mut self, prefix: &str) -> String {
+        loop {
+            let line = tokio::time::timeout(common::WAIT, self.lines.next_line())
+                .await
+                .unwrap_or_else(|_| panic!("no {prefix:?} line; saw {:?}", self.seen))
+                .unwrap()
+                .unwrap_or_else(|| panic!("exited before {prefix:?}; saw {:?}", self.seen));
+            self.seen.push(line.clone());
+            if line.starts_with(prefix) {
+                return line;
+            }
+        }
+    }
+
+    async fn exits_cleanly(mut self) {
+        drop(self.child.stdin.take());
+        let status = tokio::time::timeout(common::WAIT, self.child.wait())
+            .await
+            .unwrap()
+            .unwrap();
+        assert!(status.success(), "saw {:?}", self.seen);
+    }
+}
+
+async fn wait_unlocked(dir: &std::path::Path) {
+    let deadline = tokio::time::Instant::now() + common::WAIT;
+    while std::fs::File::open(dir.join("lock")).is_ok_and(|f| f.try_lock().is_err()) {
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "the daemon never released the profile"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+}
+
+// What Ada's side sees is covered by the JSON-RPC call tests; here only the terminal's own
+// view is asserted (see docs/DEVELOPING.md: a fresh process's first invitation to a contact
+// sometimes does not ring there, under investigation).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_terminal_call_shows_its_states_and_hangs_up_on_enter() {
+    use tokio::io::AsyncWriteExt as _;
+    let shim = Shim::start().await;
+    let (_ada_dir, _ada, _a, bob_dir) = contacts(&shim).await;
+    wait_unlocked(bob_dir.path()).await;
+    let mut bob = Terminal::call(bob_dir.path());
+    assert_eq!(
+        bob.until("Calling").await,
+        "Calling Ada. Enter, end of input or Ctrl-C hangs up."
+    );
+    assert!(bob.until("Audio: ").await.ends_with("audio.sock"));
+    bob.until("RINGING_OUTGOING").await;
+    bob.child
+        .stdin
+        .as_mut()
+        .unwrap()
+        .write_all(b"\n")
+        .await
+        .unwrap();
+    assert_eq!(bob.until("ENDED").await, "ENDED local_hangup");
+    bob.exits_cleanly().await;
+}
+
+#[test]
+fn a_terminal_call_to_an_unknown_contact_says_so() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = std::process::Command::new(BIN)
+        .arg("--data-dir")
+        .arg(dir.path())
+        .args(["init", "--name", "Solo", "--relay", "http://127.0.0.1:9"])
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    let (ok, _, err) = run(dir.path(), &["call", "Nobody"]);
+    assert!(!ok && err.contains("Unknown contact: Nobody"), "{err}");
+}
