@@ -190,7 +190,7 @@ async fn serve(
     }
     let (done, finished) = oneshot::channel();
     let _ = tx.send(ToDriver::Shutdown(done));
-    let _ = tokio::time::timeout(std::time::Duration::from_secs(2), finished).await;
+    let _ = tokio::time::timeout(std::time::Duration::from_secs(5), finished).await;
     Ok(())
 }
 
@@ -237,7 +237,7 @@ fn start(
 async fn stop(tx: mpsc::UnboundedSender<ToDriver>, driver: DriverTask) -> Result<(), String> {
     let (done, finished) = oneshot::channel();
     let _ = tx.send(ToDriver::Shutdown(done));
-    let _ = tokio::time::timeout(std::time::Duration::from_secs(2), finished).await;
+    let _ = tokio::time::timeout(std::time::Duration::from_secs(5), finished).await;
     drop(tx);
     match tokio::time::timeout(std::time::Duration::from_secs(2), driver).await {
         Ok(Ok(result)) => result,

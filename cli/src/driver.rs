@@ -29,6 +29,9 @@ use crate::tunnel::{self, Tunnel, TunnelNews};
 use sotto_shared::wire::tunnel::{AudioBackend as Audio, FromTunnel, ToTunnel, TunnelConfig};
 
 type Rng = rand_core::UnwrapErr<getrandom::SysRng>;
+
+/// The longest a stopping driver waits for the relay to confirm what was sent.
+const STOP_GRACE: std::time::Duration = std::time::Duration::from_secs(3);
 type Reply = oneshot::Sender<Result<Value, RpcError>>;
 
 /// Everything that reaches the driver's queue.
@@ -102,6 +105,10 @@ pub(crate) struct Driver {
     next_subscription: u64,
     call: Option<CallView>,
     invite_waiters: Vec<Reply>,
+    /// `send` requests (stored messages) the relay has not answered yet.
+    unanswered_sends: std::collections::BTreeSet<sotto_shared::wire::relay::ReqId>,
+    /// Set by a shutdown: stop when every send was answered, or at this time.
+    stopping: Option<(Instant, oneshot::Sender<()>)>,
     accept_waiters: VecDeque<Reply>,
     failed: Option<String>,
 }
@@ -140,6 +147,8 @@ impl Driver {
             next_subscription: 0,
             call: None,
             invite_waiters: Vec::new(),
+            unanswered_sends: std::collections::BTreeSet::new(),
+            stopping: None,
             accept_waiters: VecDeque::new(),
             failed: None,
         };
@@ -165,8 +174,26 @@ impl Driver {
             if let Some(e) = self.failed.take() {
                 return Err(e);
             }
+            if let Some((until, _)) = &self.stopping
+                && (self.unanswered_sends.is_empty() || Instant::now() >= *until)
+            {
+                if !self.unanswered_sends.is_empty() {
+                    tracing::warn!(
+                        "stopping with {} message(s) the relay has not confirmed",
+                        self.unanswered_sends.len()
+                    );
+                }
+                if let Some((_, done)) = self.stopping.take() {
+                    let _ = done.send(());
+                }
+                return Ok(());
+            }
+            let wake = match (self.deadline, &self.stopping) {
+                (Some(at), Some((until, _))) => Some(at.min(*until)),
+                (at, stopping) => at.or(stopping.as_ref().map(|(until, _)| *until)),
+            };
             let sleep = async {
-                match self.deadline {
+                match wake {
                     Some(at) => tokio::time::sleep_until(at.into()).await,
                     None => std::future::pending().await,
                 }
@@ -174,16 +201,13 @@ impl Driver {
             tokio::select! {
                 msg = rx.recv() => match msg {
                     None => return Ok(()),
-                    Some(ToDriver::Shutdown(done)) => {
-                        self.shutdown();
-                        let _ = done.send(());
-                        return Ok(());
-                    }
                     Some(msg) => self.handle(msg),
                 },
                 () = sleep => {
-                    self.deadline = None;
-                    self.inputs.push_back(Input::Timeout);
+                    if self.deadline.is_some_and(|at| at <= Instant::now()) {
+                        self.deadline = None;
+                        self.inputs.push_back(Input::Timeout);
+                    }
                 }
             }
             while let Some(input) = self.inputs.pop_front() {
@@ -194,11 +218,14 @@ impl Driver {
         }
     }
 
-    fn shutdown(&mut self) {
+    /// Hangs up any call, then stops once the relay confirmed every message sent (so a
+    /// hang-up is not lost with the process), or after [`STOP_GRACE`].
+    fn shutdown(&mut self, done: oneshot::Sender<()>) {
         if self.client.call().is_some_and(|c| !c.state.is_ended()) {
             let _ = self.step(Input::Command(Command::Hangup));
         }
         self.call = None;
+        self.stopping = Some((Instant::now() + STOP_GRACE, done));
     }
 
     fn now(&self) -> Now {
@@ -214,7 +241,13 @@ impl Driver {
 
     /// Hands ONE input to the core and carries out everything it asks.
     fn step(&mut self, input: Input) -> Result<(), ClientError> {
+        let before = self.client.counters();
         let result = self.client.handle_input(self.now(), input);
+        let after = self.client.counters();
+        if after != before {
+            // What the core dropped (unopenable, forged, replayed, malformed, duplicate).
+            tracing::info!("the client core dropped something: {after:?}");
+        }
         self.drain();
         result
     }
@@ -240,6 +273,9 @@ impl Driver {
             }
             Output::Relay { relay, msg } => {
                 tracing::debug!(%relay, "→ {msg:?}");
+                if let ClientMsg::Send { id, .. } = &msg {
+                    self.unanswered_sends.insert(*id);
+                }
                 let _ = self.relay(&relay).send(msg);
             }
             Output::Rtc { call_id, action } => self.rtc(call_id, action),
@@ -264,7 +300,13 @@ impl Driver {
     fn handle(&mut self, msg: ToDriver) {
         match msg {
             ToDriver::Relay { relay, event } => {
-                self.inputs.push_back(Input::Relay { relay, event })
+                tracing::debug!(%relay, "← {event:?}");
+                if let RelayEvent::Received(msg) = &event
+                    && let Some(id) = msg.reply_to()
+                {
+                    self.unanswered_sends.remove(&id);
+                }
+                self.inputs.push_back(Input::Relay { relay, event });
             }
             ToDriver::Tunnel { call_id, news } => self.tunnel_news(call_id, news),
             ToDriver::Rpc {
@@ -274,7 +316,7 @@ impl Driver {
                 notify,
             } => self.rpc(conn, request, reply, notify),
             ToDriver::Closed(conn) => self.subscribers.retain(|_, s| s.conn != conn),
-            ToDriver::Shutdown(_) => unreachable!("handled by run"),
+            ToDriver::Shutdown(done) => self.shutdown(done),
         }
     }
 
@@ -373,7 +415,10 @@ impl Driver {
 
     fn event(&mut self, event: Event) {
         match event {
-            Event::Call(info) => self.call_changed(info),
+            Event::Call(info) => {
+                tracing::debug!("call {} {}", info.call_id, info.state);
+                self.call_changed(info);
+            }
             Event::SecurityCode { call_id, code } => {
                 if let Some(view) = self.call.as_mut().filter(|v| v.info.call_id == call_id) {
                     view.security_code = Some(code);
