@@ -170,6 +170,14 @@ async fn relay_only_is_refused_as_fatal_rather_than_leaking_host_candidates() {
     assert_eq!(error["fatal"], true);
 }
 
+fn ufrag(description: &Value) -> String {
+    let sdp = description["sdp"].as_str().unwrap();
+    sdp.lines()
+        .find_map(|l| l.strip_prefix("a=ice-ufrag:"))
+        .unwrap()
+        .to_owned()
+}
+
 /// Carries one tunnel's sendIce to the other.
 async fn relay_ice(from: &mut Tunnel, to: &mut Tunnel) {
     let ice = from.expect("sendIce").await;
@@ -247,6 +255,33 @@ async fn two_tunnels_carry_a_tone_each_way_encrypted_and_end_on_eof() {
             "{who}: {want} Hz {p_want}, {other} Hz {p_other}"
         );
     }
+
+    // An ICE restart (the callee offers again, as the call machine does after a disconnect)
+    // renegotiates without losing the media: the tone still comes through afterwards.
+    callee
+        .send(json!({"type": "createOffer", "iceRestart": true}))
+        .await;
+    let offer = callee.expect("localDescription").await;
+    assert!(offer["sdp"].as_str().unwrap().contains("a=ice-ufrag:"));
+    caller
+        .send(json!({"type": "receivedOffer", "sdp": offer["sdp"]}))
+        .await;
+    let answer = caller.expect("localDescription").await;
+    callee
+        .send(json!({"type": "receivedAnswer", "sdp": answer["sdp"]}))
+        .await;
+    relay_ice(&mut callee, &mut caller).await;
+    relay_ice(&mut caller, &mut callee).await;
+    let heard = async { talk_and_listen(&callee_sock, 440.0, 1.5).await.unwrap() };
+    let (heard_by_caller, ()) = tokio::join!(
+        async { talk_and_listen(&caller_sock, 1000.0, 1.5).await.unwrap() },
+        async { drop(heard.await) }
+    );
+    let tail = &heard_by_caller[heard_by_caller.len() - 24_000..];
+    assert!(
+        goertzel::power(tail, 440.0) > 1e5,
+        "after the restart the caller hears the tone"
+    );
 
     // hang-up, then EOF: final counters show encrypted and decrypted frames, no drops
     caller.send(json!({"type": "hangup"})).await;
