@@ -29,6 +29,14 @@ impl<R: CryptoRng> Client<R> {
                 self.persist();
                 Ok(())
             }
+            Command::SetVerified { contact, verified } => {
+                if !self.profile.set_verified(&contact, verified) {
+                    return Err(ClientError::UnknownContact(contact));
+                }
+                self.persist();
+                self.emit(Event::ContactsChanged);
+                Ok(())
+            }
             Command::Call { contact, media } => {
                 let c = self
                     .profile

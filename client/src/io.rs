@@ -73,6 +73,14 @@ pub enum Command {
     },
     /// Relay-only ("hide my IP").
     SetRelayOnly(bool),
+    /// Mark a contact as verified under its current key, after the user compared security
+    /// codes with them (or clear the mark): [`Event::ContactsChanged`].
+    SetVerified {
+        /// Whom.
+        contact: PeerId,
+        /// Verified or not.
+        verified: bool,
+    },
     /// Call a contact.
     Call {
         /// Whom.

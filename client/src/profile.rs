@@ -50,6 +50,11 @@ pub struct Contact {
     pub next_ctr: u64,
     /// Their counters we accepted.
     pub window: CounterWindow,
+    /// The identity key the user confirmed by comparing security codes in a call. Kept as
+    /// the key, not a flag, so the mark holds for exactly that key: were a contact's key
+    /// ever to differ from the one verified, the mark is gone and the change is shown.
+    #[serde(default)]
+    pub verified: Option<PublicKey>,
 }
 
 impl Contact {
@@ -57,6 +62,18 @@ impl Contact {
     #[must_use]
     pub const fn is_ready(&self) -> bool {
         self.send.is_some()
+    }
+
+    /// Whether the user compared security codes with them under their current key.
+    #[must_use]
+    pub fn is_verified(&self) -> bool {
+        self.verified == Some(self.pk)
+    }
+
+    /// Whether the key the user verified is not their current key.
+    #[must_use]
+    pub fn has_key_changed(&self) -> bool {
+        self.verified.is_some_and(|k| k != self.pk)
     }
 }
 
@@ -294,8 +311,19 @@ impl Profile {
             recv,
             next_ctr: 1,
             window: CounterWindow::default(),
+            verified: None,
         });
         Some(id)
+    }
+
+    /// Marks a contact as verified under its current key (or clears the mark). Returns
+    /// `false` for an unknown contact.
+    pub(crate) fn set_verified(&mut self, id: &PeerId, verified: bool) -> bool {
+        let Some(contact) = self.contact_mut(id) else {
+            return false;
+        };
+        contact.verified = verified.then_some(contact.pk);
+        true
     }
 
     /// Every queue we receive on.
@@ -442,6 +470,49 @@ mod tests {
             )
             .unwrap();
         assert_eq!(other, PeerId("bob2".into()));
+    }
+
+    #[test]
+    fn the_verified_mark_holds_only_for_the_key_that_was_verified() {
+        let mut p = profile();
+        let id = p
+            .add_contact(
+                "Bob",
+                PublicKey::from_bytes([2; 32]),
+                None,
+                RcvId::from_bytes([3; 24]),
+            )
+            .unwrap();
+        assert!(!p.contact(&id).unwrap().is_verified());
+        assert!(p.set_verified(&id, true));
+        let back = Profile::from_json(&p.to_json()).unwrap();
+        let bob = back.contact(&id).unwrap();
+        assert!(bob.is_verified() && !bob.has_key_changed());
+        // A different key than the one compared: no mark, and the change is visible.
+        p.contact_mut(&id).unwrap().pk = PublicKey::from_bytes([7; 32]);
+        let bob = p.contact(&id).unwrap();
+        assert!(!bob.is_verified() && bob.has_key_changed());
+        assert!(p.set_verified(&id, false));
+        assert!(!p.contact(&id).unwrap().has_key_changed());
+        assert!(!p.set_verified(&PeerId("nobody".into()), true));
+    }
+
+    #[test]
+    fn a_stored_contact_without_the_mark_reads_as_unverified() {
+        let mut p = profile();
+        p.add_contact(
+            "Bob",
+            PublicKey::from_bytes([2; 32]),
+            None,
+            RcvId::from_bytes([3; 24]),
+        );
+        let mut json: serde_json::Value = serde_json::from_str(&p.to_json()).unwrap();
+        json["contacts"][0]
+            .as_object_mut()
+            .unwrap()
+            .remove("verified");
+        let back = Profile::from_json(&json.to_string()).unwrap();
+        assert!(!back.contacts[0].is_verified());
     }
 
     #[test]

@@ -151,6 +151,9 @@ impl Person {
             "--no-first-run",
             "--use-fake-device-for-media-stream",
             "--use-fake-ui-for-media-stream",
+            // getDisplayMedia picks the (fake) screen at once, no picker.
+            "--auto-select-desktop-capture-source=Entire screen",
+            "--enable-usermedia-screen-capturing",
             "--autoplay-policy=no-user-gesture-required",
             "--window-size=1100,800",
         ]
@@ -294,6 +297,39 @@ impl Person {
         let path = screenshot_dir().join(file);
         std::fs::write(&path, png).unwrap();
         path
+    }
+
+    /// Screenshots at a phone's width (360 px, `<file>-360.png`) and on a 1080p screen
+    /// (`<file>-1080p.png`), then back to the usual window. Returns the 360 px page's layout
+    /// width, to check nothing overflows.
+    pub async fn screenshots(&self, file: &str) -> i64 {
+        self.set_viewport(360, 740).await;
+        let width = self
+            .js("return document.documentElement.scrollWidth")
+            .await
+            .as_i64()
+            .unwrap_or(0);
+        self.screenshot(&format!("{file}-360.png")).await;
+        self.set_viewport(1920, 1080).await;
+        self.screenshot(&format!("{file}-1080p.png")).await;
+        self.client.set_window_size(1100, 800).await.unwrap();
+        width
+    }
+
+    /// Sizes the window so the page itself gets `width` × `height` (the window's own frame
+    /// taken off).
+    async fn set_viewport(&self, width: u32, height: u32) {
+        self.client.set_window_size(width, height).await.unwrap();
+        let frame = self
+            .js("return window.outerHeight - window.innerHeight")
+            .await
+            .as_u64()
+            .unwrap_or(0);
+        self.client
+            .set_window_size(width, height + frame as u32)
+            .await
+            .unwrap();
+        tokio::time::sleep(Duration::from_millis(300)).await;
     }
 
     pub async fn close(self) {

@@ -11,6 +11,7 @@ use crate::browser::{dom, media};
 use crate::components::call::{CallAction, CallScreen};
 use crate::components::contacts::ContactList;
 use crate::components::debug::DebugPanel;
+use crate::components::icons::{Icon, Svg};
 use crate::components::incoming::{IncomingBanner, OutgoingScreen};
 use crate::components::invite::{AcceptInvite, InvitePanel};
 use crate::components::onboarding::Onboarding;
@@ -99,7 +100,9 @@ pub fn app() -> Html {
             CallAction::ToggleMic => engine.toggle_mic(),
             CallAction::ToggleCamera => engine.toggle_camera(),
             CallAction::FlipCamera => engine.flip_camera(),
+            CallAction::ToggleScreen => engine.toggle_screen(),
             CallAction::Minimize => engine.toggle_minimized(),
+            CallAction::MarkVerified => engine.mark_verified(),
             CallAction::PickMic(id) => engine.pick_mic(id),
             CallAction::PickCamera(id) => engine.pick_camera(id),
             CallAction::PickSpeaker(id) => engine.pick_speaker(id),
@@ -130,12 +133,14 @@ pub fn app() -> Html {
                 <p class="notice" id="unsupported">{ "This browser cannot encrypt calls (no RTCRtpScriptTransform), so it cannot make or take them. Use a current Chrome, Edge, Firefox or Safari." }</p>
             }
             if let Some(notice) = &view.notice {
-                <p class="notice" id="notice" onclick={e(|e| e.dismiss_notice()).reform(|_: MouseEvent| ())}>{ notice }</p>
-            }
-            if let Some(ended) = &view.ended {
-                <p class="notice ended" id="call-ended" data-reason={serde_json::to_value(ended.reason).ok().and_then(|v| v.as_str().map(str::to_owned))}
-                    onclick={e(|e| e.dismiss_notice()).reform(|_: MouseEvent| ())}>
-                    { format!("{} — {}", ended.peer_name, reason_text(ended.reason)) }
+                <p class="notice toast" id="notice" role="status">
+                    <span>{ notice }</span>
+                    <button class="close" aria-label="Close" title="Close" onclick={e(|e| e.dismiss_notice()).reform(|_: MouseEvent| ())}><Svg icon={Icon::Close} /></button>
+                </p>
+            } else if let Some(ended) = &view.ended {
+                <p class="notice toast ended" id="call-ended" role="status" data-reason={serde_json::to_value(ended.reason).ok().and_then(|v| v.as_str().map(str::to_owned))}>
+                    <span>{ format!("{} — {}", ended.peer_name, reason_text(ended.reason)) }</span>
+                    <button class="close" aria-label="Close" title="Close" onclick={e(|e| e.dismiss_notice()).reform(|_: MouseEvent| ())}><Svg icon={Icon::Close} /></button>
                 </p>
             }
             if let Some(invite) = &view.opened_invite {
@@ -149,7 +154,7 @@ pub fn app() -> Html {
                 } else if call.state == CallState::RingingOutgoing {
                     <OutgoingScreen name={call.peer_name.clone()} media={call.media} on_cancel={e(|e| e.hang_up())} />
                 } else {
-                    <CallScreen call={call.clone()} local={engine.local_stream()} remote={engine.remote_camera()}
+                    <CallScreen call={call.clone()} local={engine.local_stream()} remote={engine.remote_camera()} screen={engine.remote_screen()}
                         stats={view.stats.clone()} devices={view.devices.clone()} can_pick_speaker={media::can_pick_speaker()}
                         on_action={on_action} />
                 }
@@ -185,7 +190,9 @@ pub fn app() -> Html {
                     </label>
                     <button id="export-profile" class="secondary" onclick={e(|e| e.export_profile()).reform(|_: MouseEvent| ())}>{ "Export profile" }</button>
                 </details>
-                <DebugPanel counters={view.counters.clone()} stats={view.stats.clone()} />
+                <DebugPanel counters={view.counters.clone()} stats={view.stats.clone()}
+                    decrypt_failing={call.as_ref().is_some_and(|c| c.decrypt_failing)}
+                    camera_resolution={view.camera_resolution.clone()} />
             </main>
         </div>
     }

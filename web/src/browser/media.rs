@@ -54,7 +54,15 @@ pub async fn capture(
         constraints.set_audio(&false.into());
     }
     constraints.set_video(&if video {
-        constraint(camera, facing).into()
+        let v = constraint(camera, facing);
+        // 720p if the camera can: ideal, not exact, so a smaller camera still works (what was
+        // granted is in the debug panel, from `resolution`).
+        for (key, ideal) in [("width", 1280), ("height", 720)] {
+            let value = Object::new();
+            let _ = Reflect::set(&value, &"ideal".into(), &ideal.into());
+            let _ = Reflect::set(&v, &key.into(), &value);
+        }
+        v.into()
     } else {
         false.into()
     });
@@ -71,6 +79,45 @@ pub async fn capture(
         }
     })?;
     Ok(stream.unchecked_into())
+}
+
+/// Asks the user to pick a screen, window or tab to share (`getDisplayMedia`).
+///
+/// # Errors
+/// A message for the user; `Ok(None)` when they closed the picker without choosing.
+pub async fn capture_screen() -> Result<Option<MediaStream>, String> {
+    let promise = media_devices()?
+        .get_display_media()
+        .map_err(|_| "This browser cannot share the screen.".to_owned())?;
+    match JsFuture::from(promise).await {
+        Ok(stream) => Ok(Some(stream.unchecked_into())),
+        Err(e) => {
+            let name = Reflect::get(&e, &"name".into())
+                .ok()
+                .and_then(|n| n.as_string())
+                .unwrap_or_default();
+            if name == "NotAllowedError" || name == "AbortError" {
+                Ok(None)
+            } else {
+                Err(format!("Could not share the screen ({name})."))
+            }
+        }
+    }
+}
+
+/// What a video track delivers, `(width, height)`.
+#[must_use]
+pub fn resolution(track: &MediaStreamTrack) -> Option<(u32, u32)> {
+    let settings = track.get_settings();
+    let w = u32::try_from(settings.get_width()?).ok()?;
+    let h = u32::try_from(settings.get_height()?).ok()?;
+    Some((w, h))
+}
+
+/// Calls `on_ended` when the track ends without us stopping it: its device was unplugged or
+/// taken away, or (for a shared screen) the user pressed the browser's "Stop sharing".
+pub fn on_ended(track: &MediaStreamTrack, on_ended: impl Fn() + 'static) -> EventListener {
+    EventListener::new(track, "ended", move |_| on_ended())
 }
 
 /// The first track of a kind in a stream.

@@ -234,12 +234,13 @@ impl PeerSession {
         Ok(())
     }
 
-    /// The track the peer's camera arrives on (the camera transceiver's receiver).
+    /// The track the peer's `stream` (camera, screen…) arrives on (its transceiver's
+    /// receiver).
     #[must_use]
-    pub fn camera_track(&self) -> Option<MediaStreamTrack> {
+    pub fn receiver_track(&self, stream: Stream) -> Option<MediaStreamTrack> {
         let index = Stream::ALL
             .iter()
-            .position(|s| *s == Stream::Camera)
+            .position(|s| *s == stream)
             .expect("listed");
         self.transceivers
             .borrow()

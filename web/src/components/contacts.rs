@@ -3,6 +3,7 @@
 use sotto_shared::wire::signal::Media;
 use yew::prelude::*;
 
+use super::icons::{Icon, Svg};
 use crate::engine::ContactView;
 
 #[derive(Properties, PartialEq)]
@@ -32,12 +33,20 @@ pub fn contact_list(props: &ContactListProps) -> Html {
                 let disabled = !c.ready || props.in_call;
                 html! {
                     <li class="contact" data-name={c.name.clone()}>
-                        <span class="name">{ &c.name }</span>
-                        if !c.ready { <span class="pending">{ " (waiting for them to confirm)" }</span> }
+                        <span class="avatar small" aria-hidden="true">{ c.name.chars().next().map(|ch| ch.to_uppercase().to_string()).unwrap_or_default() }</span>
+                        <span class="name">{ &c.name }
+                            if c.verified {
+                                <span class="verified" title="Verified: you compared security codes" aria-label="verified"><Svg icon={Icon::Check} /></span>
+                            }
+                            if c.key_changed {
+                                <span class="key-changed" title="Their identity key is not the one you verified">{ " key changed" }</span>
+                            }
+                            if !c.ready { <span class="pending">{ " waiting for them to confirm" }</span> }
+                        </span>
                         <span class="actions">
-                            <button class="call-audio" title="Audio call" disabled={disabled} onclick={call_audio}>{ "📞 Audio" }</button>
-                            <button class="call-video" title="Video call" disabled={disabled} onclick={call_video}>{ "🎥 Video" }</button>
-                            <button class="remove-contact secondary" title="Remove contact" onclick={remove}>{ "✕" }</button>
+                            <button class="call-audio round" title="Audio call" aria-label={format!("Audio call with {}", c.name)} disabled={disabled} onclick={call_audio}><Svg icon={Icon::Phone} /></button>
+                            <button class="call-video round" title="Video call" aria-label={format!("Video call with {}", c.name)} disabled={disabled} onclick={call_video}><Svg icon={Icon::Video} /></button>
+                            <button class="remove-contact round secondary" title="Remove contact" aria-label={format!("Remove {}", c.name)} onclick={remove}><Svg icon={Icon::Close} /></button>
                         </span>
                     </li>
                 }

@@ -9,6 +9,10 @@ use crate::worker::Counters;
 pub struct DebugProps {
     pub counters: Counters,
     pub stats: MediaStats,
+    /// The peer's frames fail to decrypt (see the call view's warning).
+    pub decrypt_failing: bool,
+    /// What the camera granted, against the 720p asked for.
+    pub camera_resolution: Option<String>,
 }
 
 #[function_component(DebugPanel)]
@@ -25,6 +29,8 @@ pub fn debug_panel(props: &DebugProps) -> Html {
                 <tr><td>{ "Dropped: unknown key" }</td><td>{ c.dropped_unknown_key }</td></tr>
                 <tr><td>{ "Dropped: replayed" }</td><td>{ c.dropped_replayed }</td></tr>
                 <tr><td>{ "Dropped: failed authentication" }</td><td id="frames-forged">{ c.dropped_forged }</td></tr>
+                <tr><td>{ "Incoming media" }</td><td id="decrypt-state">{ if props.decrypt_failing { "cannot decrypt (keys differ)" } else { "decrypting" } }</td></tr>
+                <tr><td>{ "Camera (asked for 1280×720)" }</td><td id="camera-resolution">{ props.camera_resolution.as_deref().unwrap_or("off") }</td></tr>
                 <tr><td>{ "Video frames decoded" }</td><td>{ s.frames_decoded }</td></tr>
                 <tr><td>{ "Audio samples received" }</td><td>{ s.audio_samples }</td></tr>
                 <tr><td>{ "Round trip" }</td><td>{ format!("{:.0} ms", s.rtt * 1000.0) }</td></tr>

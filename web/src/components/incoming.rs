@@ -3,6 +3,8 @@
 use sotto_shared::wire::signal::Media;
 use yew::prelude::*;
 
+use super::icons::{Icon, Svg};
+
 #[derive(Properties, PartialEq)]
 pub struct IncomingProps {
     pub name: String,
@@ -26,10 +28,10 @@ pub fn incoming_banner(props: &IncomingProps) -> Html {
             </div>
             <div class="actions">
                 if props.media == Media::Video {
-                    <button id="accept-video" class="accept" onclick={props.on_accept.reform(|_| Media::Video)}>{ "Accept with video" }</button>
+                    <button id="accept-video" class="accept" onclick={props.on_accept.reform(|_| Media::Video)}><Svg icon={Icon::Video} />{ "Accept with video" }</button>
                 }
-                <button id="accept-audio" class="accept" onclick={props.on_accept.reform(|_| Media::Audio)}>{ "Accept audio" }</button>
-                <button id="decline" class="end" onclick={props.on_decline.reform(|_| ())}>{ "Decline" }</button>
+                <button id="accept-audio" class="accept" onclick={props.on_accept.reform(|_| Media::Audio)}><Svg icon={Icon::Phone} />{ "Accept audio" }</button>
+                <button id="decline" class="end" onclick={props.on_decline.reform(|_| ())}><Svg icon={Icon::HangUp} />{ "Decline" }</button>
             </div>
         </section>
     }
@@ -49,7 +51,7 @@ pub fn outgoing_screen(props: &OutgoingProps) -> Html {
             <p class="calling">{ format!("Calling {}…", props.name) }</p>
             <p class="hint">{ if props.media == Media::Video { "Video call" } else { "Audio call" } }</p>
             // The same id as the call view's "End call": one control hangs up in every state.
-            <button id="hangup" class="end" onclick={props.on_cancel.reform(|_| ())}>{ "Cancel" }</button>
+            <button id="hangup" class="end" onclick={props.on_cancel.reform(|_| ())}><Svg icon={Icon::HangUp} />{ "Cancel" }</button>
         </section>
     }
 }

@@ -6,6 +6,7 @@
 pub mod call;
 pub mod contacts;
 pub mod debug;
+pub mod icons;
 pub mod incoming;
 pub mod invite;
 pub mod onboarding;

@@ -2,7 +2,7 @@
 
 use std::cell::RefCell;
 use std::collections::HashMap;
-use std::rc::Rc;
+use std::rc::{Rc, Weak};
 
 use gloo_events::EventListener;
 use gloo_timers::callback::{Interval, Timeout};
@@ -29,6 +29,10 @@ pub(super) fn rng() -> Rng {
 }
 
 const STATS_EVERY_MS: u32 = 1000;
+/// How long a notice stays up unless closed.
+const NOTICE_MS: u32 = 8_000;
+/// How long the "call ended" message stays up unless closed.
+const ENDED_MS: u32 = 12_000;
 
 /// The browser side of the core's outputs.
 #[derive(Default)]
@@ -43,7 +47,13 @@ pub(super) struct Io {
     /// The invitation link handed to the core with `OpenInvite`, until it answers.
     opening_link: Option<String>,
     pub(super) facing_user: bool,
+    /// The speaker the user picked (`None`: the default).
+    pub(super) speaker: Option<String>,
     listeners: Vec<EventListener>,
+    /// Takes the notice with this number away.
+    notice_timer: Option<(u64, Timeout)>,
+    /// Takes the ended-call message for this call away.
+    ended_timer: Option<(sotto_client::CallId, Timeout)>,
 }
 
 /// The app's driver. Create one with [`Engine::start`].
@@ -54,6 +64,8 @@ pub struct Engine {
     pub(super) io: RefCell<Io>,
     last_view: RefCell<View>,
     on_change: RefCell<Option<Rc<dyn Fn()>>>,
+    /// Itself, for timers started from `&self`.
+    me: Weak<Self>,
 }
 
 impl std::fmt::Debug for Engine {
@@ -65,7 +77,7 @@ impl std::fmt::Debug for Engine {
 impl Engine {
     /// Loads the saved profile (if any) and starts the core.
     pub fn start() -> Rc<Self> {
-        let engine = Rc::new(Self {
+        let engine = Rc::new_cyclic(|me| Self {
             client: RefCell::new(None),
             inputs: RunLoop::default(),
             ui: RefCell::new(UiLocal {
@@ -78,6 +90,7 @@ impl Engine {
             }),
             last_view: RefCell::new(View::default()),
             on_change: RefCell::new(None),
+            me: me.clone(),
         });
         match storage::load_profile().map(|text| Profile::from_json(&text)) {
             None => {}
@@ -125,6 +138,7 @@ impl Engine {
 
     /// Derives the view, publishes it for the tests and the debug panel, and re-renders.
     pub(super) fn changed(&self) {
+        self.time_messages();
         let view = view::view(self.client.borrow().as_ref(), &self.ui.borrow());
         dom::publish_debug(&serde_json::to_string(&view).unwrap_or_default());
         *self.last_view.borrow_mut() = view;
@@ -136,8 +150,44 @@ impl Engine {
 
     /// Shows a message to the user.
     pub fn notice(&self, text: impl Into<String>) {
-        self.ui.borrow_mut().notices.push(text.into());
+        self.ui.borrow_mut().set_notice(text);
         self.changed();
+    }
+
+    /// Starts the timers that take a new notice or a new ended-call message away: messages
+    /// expire, so an old one never sits under a new one.
+    fn time_messages(&self) {
+        let notice = self.ui.borrow().notice.as_ref().map(|n| n.seq);
+        let ended = self
+            .client
+            .borrow()
+            .as_ref()
+            .and_then(|c| c.last_ended().map(|e| e.info.call_id));
+        let mut io = self.io.borrow_mut();
+        if let Some(seq) = notice
+            && io.notice_timer.as_ref().is_none_or(|(s, _)| *s != seq)
+        {
+            let me = self.me.clone();
+            let timer = Timeout::new(NOTICE_MS, move || {
+                if let Some(engine) = me.upgrade() {
+                    engine.ui.borrow_mut().expire_notice(seq);
+                    engine.changed();
+                }
+            });
+            io.notice_timer = Some((seq, timer));
+        }
+        if let Some(call_id) = ended
+            && io.ended_timer.as_ref().is_none_or(|(id, _)| *id != call_id)
+        {
+            let me = self.me.clone();
+            let timer = Timeout::new(ENDED_MS, move || {
+                if let Some(engine) = me.upgrade() {
+                    engine.ui.borrow_mut().dismissed_ended = Some(call_id);
+                    engine.changed();
+                }
+            });
+            io.ended_timer = Some((call_id, timer));
+        }
     }
 
     // ---- the run loop ----
@@ -225,7 +275,7 @@ impl Engine {
     fn persist(&self) {
         let json = self.client.borrow().as_ref().map(|c| c.profile().to_json());
         if let Some(Err(e)) = json.map(|j| storage::save_profile(&j)) {
-            self.ui.borrow_mut().notices.push(e);
+            self.ui.borrow_mut().set_notice(e);
         }
     }
 
@@ -263,7 +313,10 @@ impl Engine {
                     ui.minimized = false;
                     ui.mic_off = false;
                     ui.camera_on = false;
+                    ui.screen_on = false;
                     ui.stats = view::MediaStats::default();
+                    // The last call's messages are about the last call.
+                    ui.notice = None;
                 }
                 if info.state == CallState::Connected
                     && ui.connected_at.is_none_or(|(id, _)| id != info.call_id)
@@ -275,12 +328,13 @@ impl Engine {
                 call_id,
                 audio,
                 video,
-                ..
+                screen,
             } => {
                 self.ui.borrow_mut().peer_media = Some(PeerMedia {
                     call_id,
                     audio,
                     video,
+                    screen,
                 });
             }
             Event::Missed(missed) => dom::notify(
@@ -301,7 +355,9 @@ impl Engine {
                     existing: existing.is_some(),
                 });
             }
-            Event::Notice(notice) => self.ui.borrow_mut().notices.push(notice.to_string()),
+            Event::Notice(notice) => {
+                self.ui.borrow_mut().set_notice(notice.to_string());
+            }
             Event::SecurityCode { .. } | Event::ContactsChanged | Event::IceServers(_) => {}
         }
     }
@@ -320,12 +376,23 @@ impl Engine {
         let weak = Rc::downgrade(self);
         match FrameWorker::start(move |counters| {
             if let Some(engine) = weak.upgrade() {
-                engine.ui.borrow_mut().counters = counters;
+                let call = engine
+                    .client
+                    .borrow()
+                    .as_ref()
+                    .and_then(|c| c.call().map(|i| i.call_id));
+                {
+                    let mut ui = engine.ui.borrow_mut();
+                    ui.decrypt.observe(call, dom::wall_ms(), &counters);
+                    ui.counters = counters;
+                }
                 engine.changed();
             }
         }) {
             Ok(worker) => self.io.borrow_mut().worker = Some(Rc::new(worker)),
-            Err(e) => self.ui.borrow_mut().notices.push(e),
+            Err(e) => {
+                self.ui.borrow_mut().set_notice(e);
+            }
         }
         let weak = Rc::downgrade(self);
         let stats = Interval::new(STATS_EVERY_MS, move || {
@@ -350,7 +417,7 @@ impl Engine {
         if let Err(e) = storage::save_profile(&profile.to_json()) {
             return self.notice(e);
         }
-        self.ui.borrow_mut().notices.clear();
+        self.ui.borrow_mut().notice = None;
         self.open(profile);
     }
 
@@ -391,7 +458,7 @@ impl Engine {
             .and_then(|c| c.last_ended().map(|e| e.info.call_id));
         {
             let mut ui = self.ui.borrow_mut();
-            ui.notices.clear();
+            ui.notice = None;
             ui.dismissed_ended = ended;
         }
         self.changed();
@@ -490,15 +557,30 @@ impl Engine {
 
     /// Tells the peer which of our sources are on.
     pub(super) fn announce_media(self: &Rc<Self>) {
-        let (audio, video) = {
+        let (audio, video, screen) = {
             let ui = self.ui.borrow();
-            (!ui.mic_off, ui.camera_on)
+            (!ui.mic_off, ui.camera_on, ui.screen_on)
         };
         self.push(Input::Command(Command::SetMedia {
             audio,
             video,
-            screen: false,
+            screen,
         }));
+    }
+
+    /// The user compared security codes with the person in the call and they match.
+    pub fn mark_verified(self: &Rc<Self>) {
+        let peer = self
+            .client
+            .borrow()
+            .as_ref()
+            .and_then(|c| c.call().map(|i| i.peer.clone()));
+        if let Some(contact) = peer {
+            self.push(Input::Command(Command::SetVerified {
+                contact,
+                verified: true,
+            }));
+        }
     }
 
     /// Shows the call small or full screen.
@@ -510,14 +592,26 @@ impl Engine {
         self.changed();
     }
 
+    /// Lists devices again; a speaker in use that is gone falls back to the default one,
+    /// and the user is told. (A microphone or camera that goes ends its track: see
+    /// `on_track_ended`.)
     pub(super) fn refresh_devices(self: &Rc<Self>) {
         let weak = Rc::downgrade(self);
         wasm_bindgen_futures::spawn_local(async move {
             let devices = media::devices().await;
-            if let Some(engine) = weak.upgrade() {
-                engine.ui.borrow_mut().devices = devices;
-                engine.changed();
+            let Some(engine) = weak.upgrade() else { return };
+            let picked = engine.io.borrow().speaker.clone();
+            if let Some(id) = picked
+                && !devices.speakers.iter().any(|d| d.id == id)
+            {
+                engine.io.borrow_mut().speaker = None;
+                engine.pick_speaker(String::new());
+                engine.ui.borrow_mut().set_notice(
+                    "The speaker in use was disconnected. Switched to the default speaker.",
+                );
             }
+            engine.ui.borrow_mut().devices = devices;
+            engine.changed();
         });
     }
 }

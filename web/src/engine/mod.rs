@@ -8,6 +8,7 @@
 //! pushes it onto the queue. The UI renders [`View`]s derived by [`view::view`] from the
 //! core's state and [`view::UiLocal`].
 
+pub mod decrypt_watch;
 pub mod run_loop;
 pub mod view;
 

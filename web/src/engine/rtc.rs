@@ -5,6 +5,8 @@
 use std::cell::{Cell, RefCell};
 use std::rc::Rc;
 
+use gloo_events::EventListener;
+
 use sotto_client::{CallId, Input, RtcAction, RtcEvent};
 use sotto_shared::crypto::{Role, Stream};
 use sotto_shared::wire::signal::Media;
@@ -21,6 +23,11 @@ pub(super) struct CallMedia {
     worker: Rc<FrameWorker>,
     slot: u32,
     local: RefCell<Option<MediaStream>>,
+    /// The screen we share.
+    screen: RefCell<Option<MediaStream>>,
+    /// `ended` listeners of the tracks we send, one per stream (a new track replaces its
+    /// stream's listener).
+    ended: RefCell<Vec<(Stream, EventListener)>>,
     closed: Cell<bool>,
 }
 
@@ -31,6 +38,10 @@ impl CallMedia {
         if let Some(local) = self.local.borrow_mut().take() {
             media::stop(&local);
         }
+        if let Some(screen) = self.screen.borrow_mut().take() {
+            media::stop(&screen);
+        }
+        self.ended.borrow_mut().clear();
         self.worker.close(self.slot);
     }
 }
@@ -104,9 +115,11 @@ impl Engine {
         self.push(Input::Rtc { call_id, event });
     }
 
+    /// A browser error ends the call as `media_failed`. The user sees that reason in plain
+    /// words (one message for the event); the browser's own text goes to the log.
     fn media_failed(self: &Rc<Self>, call_id: CallId, why: &str) {
         web_sys::console::error_1(&format!("media failed: {why}").into());
-        self.ui.borrow_mut().notices.push(why.to_owned());
+        crate::browser::dom::log(&format!("media failed: {why}"));
         self.rtc_event(call_id, RtcEvent::MediaFailed);
     }
 
@@ -149,6 +162,8 @@ impl Engine {
             worker,
             slot,
             local: RefCell::new(None),
+            screen: RefCell::new(None),
+            ended: RefCell::new(Vec::new()),
             closed: Cell::new(false),
         });
         if let Some(old) = self.io.borrow_mut().calls.insert(call_id, Rc::clone(&call)) {
@@ -165,12 +180,21 @@ impl Engine {
             match media::capture(true, video, None, None, Some("user")).await {
                 Ok(stream) if call.closed.get() => media::stop(&stream),
                 Ok(stream) => {
+                    for stream_kind in [Stream::Mic, Stream::Camera] {
+                        if let Some(track) = media::track(&stream, kind_of(stream_kind)) {
+                            this.watch_track(&call, stream_kind, &track);
+                        }
+                    }
                     *call.local.borrow_mut() = Some(stream);
                     attach_local_tracks(&call).await;
                     this.refresh_devices();
                     this.changed();
                 }
-                Err(e) => this.media_failed(call_id, &e),
+                Err(e) => {
+                    // Already plain words (permission, no device): the one message shown.
+                    this.ui.borrow_mut().set_notice(e.clone());
+                    this.media_failed(call_id, &e);
+                }
             }
         });
     }
@@ -211,11 +235,17 @@ impl Engine {
 
     /// The peer's camera track (its sound plays separately).
     pub fn remote_camera(&self) -> Option<web_sys::MediaStreamTrack> {
-        self.current()?.peer.camera_track()
+        self.current()?.peer.receiver_track(Stream::Camera)
     }
 
-    /// Routes the peer's sound to a speaker.
+    /// The peer's shared screen.
+    pub fn remote_screen(&self) -> Option<web_sys::MediaStreamTrack> {
+        self.current()?.peer.receiver_track(Stream::ScreenVideo)
+    }
+
+    /// Routes the peer's sound to a speaker (`""`: the default one).
     pub fn pick_speaker(&self, device_id: String) {
+        self.io.borrow_mut().speaker = Some(device_id.clone()).filter(|id| !id.is_empty());
         let Some(call) = self.current() else { return };
         wasm_bindgen_futures::spawn_local(async move {
             let audio: web_sys::HtmlMediaElement = call.peer.audio.clone().into();
@@ -259,6 +289,100 @@ impl Engine {
             this.replace_source(Stream::Camera, source).await;
             this.announce_media();
         });
+    }
+
+    /// Starts sharing the screen (the browser asks which) on the `screen_video` sender, or
+    /// stops. `replaceTrack` only: the transceiver and its key exist from the start.
+    pub fn toggle_screen(self: &Rc<Self>) {
+        let Some(call) = self.current() else { return };
+        if self.ui.borrow().screen_on {
+            return self.stop_screen(&call);
+        }
+        let this = Rc::clone(self);
+        wasm_bindgen_futures::spawn_local(async move {
+            let stream = match media::capture_screen().await {
+                Ok(Some(stream)) => stream,
+                Ok(None) => return,
+                Err(e) => return this.notice(e),
+            };
+            let track = media::track(&stream, "video");
+            if call.closed.get() || track.is_none() {
+                return media::stop(&stream);
+            }
+            if let Some(track) = &track {
+                this.watch_track(&call, Stream::ScreenVideo, track);
+                let _ = call.peer.set_track(Stream::ScreenVideo, Some(track)).await;
+            }
+            if let Some(old) = call.screen.borrow_mut().replace(stream) {
+                media::stop(&old);
+            }
+            this.ui.borrow_mut().screen_on = true;
+            this.announce_media();
+        });
+    }
+
+    fn stop_screen(self: &Rc<Self>, call: &Rc<CallMedia>) {
+        if let Some(screen) = call.screen.borrow_mut().take() {
+            media::stop(&screen);
+        }
+        call.ended
+            .borrow_mut()
+            .retain(|(s, _)| *s != Stream::ScreenVideo);
+        self.ui.borrow_mut().screen_on = false;
+        let this = Rc::clone(self);
+        let call = Rc::clone(call);
+        wasm_bindgen_futures::spawn_local(async move {
+            let _ = call.peer.set_track(Stream::ScreenVideo, None).await;
+            this.announce_media();
+        });
+    }
+
+    /// Follows a track we send until it ends by itself: a shared screen stopped from the
+    /// browser's own bar stops sharing; an unplugged microphone or camera is replaced by the
+    /// default one, and the user is told.
+    fn watch_track(
+        self: &Rc<Self>,
+        call: &Rc<CallMedia>,
+        stream: Stream,
+        track: &web_sys::MediaStreamTrack,
+    ) {
+        if stream == Stream::Camera {
+            self.ui.borrow_mut().camera_resolution = media::resolution(track);
+        }
+        let weak = Rc::downgrade(self);
+        let call_weak = Rc::downgrade(call);
+        let listener = media::on_ended(track, move || {
+            let (Some(this), Some(call)) = (weak.upgrade(), call_weak.upgrade()) else {
+                return;
+            };
+            if call.closed.get() {
+                return;
+            }
+            match stream {
+                Stream::ScreenVideo => this.stop_screen(&call),
+                Stream::Mic | Stream::Camera => {
+                    let what = if stream == Stream::Mic {
+                        "microphone"
+                    } else {
+                        "camera"
+                    };
+                    this.ui.borrow_mut().set_notice(format!(
+                        "The {what} in use was disconnected. Switched to the default {what}."
+                    ));
+                    this.spawn_replace(
+                        stream,
+                        Source {
+                            device: None,
+                            facing: None,
+                        },
+                    );
+                }
+                Stream::ScreenAudio => {}
+            }
+        });
+        let mut ended = call.ended.borrow_mut();
+        ended.retain(|(s, _)| *s != stream);
+        ended.push((stream, listener));
     }
 
     fn facing(&self) -> &'static str {
@@ -322,17 +446,18 @@ impl Engine {
         let Some(local) = call.local.borrow().clone() else {
             return;
         };
-        let kind = if stream == Stream::Mic {
-            "audio"
-        } else {
-            "video"
-        };
+        let kind = kind_of(stream);
         if let Some(old) = media::track(&local, kind) {
+            // Stopped by us: `stop()` fires no `ended`, and the listener goes too.
+            call.ended.borrow_mut().retain(|(s, _)| *s != stream);
             old.stop();
             local.remove_track(&old);
         }
         let Some(source) = source else {
             let _ = call.peer.set_track(stream, None).await;
+            if stream == Stream::Camera {
+                self.ui.borrow_mut().camera_resolution = None;
+            }
             return self.changed();
         };
         let audio = stream == Stream::Mic;
@@ -345,13 +470,24 @@ impl Engine {
             Ok(captured) if call.closed.get() => media::stop(&captured),
             Ok(captured) => {
                 if let Some(track) = media::track(&captured, kind) {
+                    self.watch_track(&call, stream, &track);
                     media::add_track(&local, &track);
                     let _ = call.peer.set_track(stream, Some(&track)).await;
                 }
             }
-            Err(e) => self.ui.borrow_mut().notices.push(e),
+            Err(e) => {
+                self.ui.borrow_mut().set_notice(e);
+            }
         }
         self.changed();
+    }
+}
+
+fn kind_of(stream: Stream) -> &'static str {
+    if matches!(stream, Stream::Mic | Stream::ScreenAudio) {
+        "audio"
+    } else {
+        "video"
     }
 }
 

@@ -9,6 +9,7 @@ use sotto_shared::CallId;
 use sotto_shared::crypto::Role;
 use sotto_shared::wire::signal::{EndReason, Media};
 
+use super::decrypt_watch::DecryptWatch;
 use crate::worker::Counters;
 
 /// A device the user can pick.
@@ -84,6 +85,8 @@ pub struct PeerMedia {
     pub audio: bool,
     /// Camera on.
     pub video: bool,
+    /// Sharing their screen.
+    pub screen: bool,
 }
 
 /// What the user is doing on the screen, and what the browser reports that the core does not
@@ -94,8 +97,9 @@ pub struct UiLocal {
     pub invite_link: Option<String>,
     /// An invitation link was opened and is being looked at.
     pub opened_invite: Option<OpenedInvite>,
-    /// Messages for the user (newest last); the newest is shown.
-    pub notices: Vec<String>,
+    /// The message for the user: one at a time, the newest replacing the last; closable, and
+    /// the driver takes it away after a while.
+    pub notice: Option<Notice>,
     /// The ended-call notice for this call was dismissed.
     pub dismissed_ended: Option<CallId>,
     /// The call view is minimized.
@@ -104,6 +108,12 @@ pub struct UiLocal {
     pub mic_off: bool,
     /// Our camera is on.
     pub camera_on: bool,
+    /// We share our screen.
+    pub screen_on: bool,
+    /// What the camera gave us (width, height), against the 720p we ask for.
+    pub camera_resolution: Option<(u32, u32)>,
+    /// Whether the peer's frames decrypt.
+    pub decrypt: DecryptWatch,
     /// When the call connected (ms since the epoch, for the duration).
     pub connected_at: Option<(CallId, f64)>,
     /// The peer's sources.
@@ -118,6 +128,35 @@ pub struct UiLocal {
     pub unsupported: bool,
 }
 
+/// A message for the user, numbered so the driver expires exactly the one it timed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Notice {
+    /// Increases with every notice.
+    pub seq: u64,
+    /// Plain words.
+    pub text: String,
+}
+
+impl UiLocal {
+    /// Shows `text` in place of any earlier notice (one notice per event, never a pile).
+    /// Returns its number, for the expiry timer.
+    pub fn set_notice(&mut self, text: impl Into<String>) -> u64 {
+        let seq = self.notice.as_ref().map_or(1, |n| n.seq + 1);
+        self.notice = Some(Notice {
+            seq,
+            text: text.into(),
+        });
+        seq
+    }
+
+    /// Takes the notice away if it is still number `seq`.
+    pub fn expire_notice(&mut self, seq: u64) {
+        if self.notice.as_ref().is_some_and(|n| n.seq == seq) {
+            self.notice = None;
+        }
+    }
+}
+
 /// One contact as listed.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct ContactView {
@@ -127,6 +166,10 @@ pub struct ContactView {
     pub name: String,
     /// Whether they confirmed (we can call them).
     pub ready: bool,
+    /// The user compared security codes with them (under their current key).
+    pub verified: bool,
+    /// Their key is not the one the user verified.
+    pub key_changed: bool,
 }
 
 /// The call on screen.
@@ -136,6 +179,12 @@ pub struct CallView {
     pub call_id: String,
     /// The other person.
     pub peer_name: String,
+    /// Their contact id (to mark them verified).
+    pub peer_id: String,
+    /// The user verified them before (security codes compared), under this key.
+    pub peer_verified: bool,
+    /// Their key is not the one the user verified.
+    pub peer_key_changed: bool,
     /// We called.
     pub outgoing: bool,
     /// Audio or video.
@@ -154,6 +203,13 @@ pub struct CallView {
     pub mic_on: bool,
     /// Our camera on.
     pub camera_on: bool,
+    /// We share our screen.
+    pub screen_on: bool,
+    /// The peer shares their screen.
+    pub peer_screen: bool,
+    /// The peer's frames have not decrypted for a while: the keys differ (someone in between,
+    /// or a bug), so the codes must be compared.
+    pub decrypt_failing: bool,
     /// Shown small, while the rest of the app is used.
     pub minimized: bool,
 }
@@ -213,6 +269,8 @@ pub struct View {
     pub counters: Counters,
     /// Media statistics.
     pub stats: MediaStats,
+    /// The camera's resolution as granted, e.g. `1280×720`.
+    pub camera_resolution: Option<String>,
     /// Devices.
     #[serde(skip)]
     pub devices: Devices,
@@ -241,7 +299,8 @@ pub fn view<R: CryptoRng>(client: Option<&Client<R>>, ui: &UiLocal) -> View {
         counters: ui.counters.clone(),
         stats: ui.stats.clone(),
         devices: ui.devices.clone(),
-        notice: ui.notices.last().cloned(),
+        notice: ui.notice.as_ref().map(|n| n.text.clone()),
+        camera_resolution: ui.camera_resolution.map(|(w, h)| format!("{w}×{h}")),
         unsupported: ui.unsupported,
         ..View::default()
     };
@@ -265,6 +324,8 @@ pub fn view<R: CryptoRng>(client: Option<&Client<R>>, ui: &UiLocal) -> View {
             id: c.id.0.clone(),
             name: c.name.clone(),
             ready: c.is_ready(),
+            verified: c.is_verified(),
+            key_changed: c.has_key_changed(),
         })
         .collect();
     view.missed = profile
@@ -282,9 +343,13 @@ pub fn view<R: CryptoRng>(client: Option<&Client<R>>, ui: &UiLocal) -> View {
         .collect();
     view.call = client.call().map(|info| {
         let peer = ui.peer_media.filter(|p| p.call_id == info.call_id);
+        let contact = profile.contact(&info.peer);
         CallView {
             call_id: info.call_id.to_string(),
             peer_name: profile.name_of(&info.peer),
+            peer_id: info.peer.0.clone(),
+            peer_verified: contact.is_some_and(sotto_client::Contact::is_verified),
+            peer_key_changed: contact.is_some_and(sotto_client::Contact::has_key_changed),
             outgoing: info.role == Role::Caller,
             media: info.media,
             state: info.state,
@@ -297,6 +362,9 @@ pub fn view<R: CryptoRng>(client: Option<&Client<R>>, ui: &UiLocal) -> View {
             peer_video: peer.map_or(info.media == Media::Video, |p| p.video),
             mic_on: !ui.mic_off,
             camera_on: ui.camera_on,
+            screen_on: ui.screen_on,
+            peer_screen: peer.is_some_and(|p| p.screen),
+            decrypt_failing: ui.decrypt.is_failing(info.call_id),
             minimized: ui.minimized,
         }
     });
@@ -337,6 +405,7 @@ mod tests {
             recv: RcvId::from_bytes([n; 24]),
             next_ctr: 1,
             window: sotto_client::CounterWindow::default(),
+            verified: None,
         }
     }
 
@@ -356,13 +425,35 @@ mod tests {
         Client::new(ClientConfig::new("https://relay.example"), profile, rng).unwrap()
     }
 
+    /// Feeds the client one command at a fixed time.
+    fn command(client: &mut Client<ChaCha20Rng>, command: Command) {
+        let now = Now {
+            mono: Millis(1000),
+            wall_ms: 1_700_000_000_000,
+        };
+        client.handle_input(now, Input::Command(command)).unwrap();
+    }
+
+    /// Calls Bob; returns the call's id.
+    fn call_bob(client: &mut Client<ChaCha20Rng>, media: Media) -> CallId {
+        command(
+            client,
+            Command::Call {
+                contact: PeerId("bob".into()),
+                media,
+            },
+        );
+        client.call().unwrap().call_id
+    }
+
     #[test]
     fn no_profile_shows_only_what_the_user_did() {
-        let ui = UiLocal {
-            notices: vec!["old".into(), "newest".into()],
+        let mut ui = UiLocal {
             unsupported: true,
             ..UiLocal::default()
         };
+        ui.set_notice("old");
+        ui.set_notice("newest");
         let v = view::<ChaCha20Rng>(None, &ui);
         assert_eq!(v.name, None);
         assert_eq!(v.notice.as_deref(), Some("newest"));
@@ -398,20 +489,7 @@ mod tests {
     #[test]
     fn a_placed_call_shows_with_the_users_toggles_and_the_published_json_keeps_its_shape() {
         let mut client = client();
-        let now = Now {
-            mono: Millis(1000),
-            wall_ms: 1_700_000_000_000,
-        };
-        client
-            .handle_input(
-                now,
-                Input::Command(Command::Call {
-                    contact: PeerId("bob".into()),
-                    media: Media::Video,
-                }),
-            )
-            .unwrap();
-        let call_id = client.call().unwrap().call_id;
+        let call_id = call_bob(&mut client, Media::Video);
         let ui = UiLocal {
             minimized: true,
             mic_off: true,
@@ -420,6 +498,7 @@ mod tests {
                 call_id,
                 audio: false,
                 video: true,
+                screen: true,
             }),
             ..UiLocal::default()
         };
@@ -428,12 +507,68 @@ mod tests {
         assert_eq!(call.peer_name, "Bob");
         assert_eq!(call.state, CallState::RingingOutgoing);
         assert!(call.outgoing && call.minimized && !call.mic_on && call.camera_on);
-        assert!(!call.peer_audio && call.peer_video);
+        assert!(!call.peer_audio && call.peer_video && call.peer_screen);
+        assert!(!call.peer_verified && !call.decrypt_failing);
         // The browser tests read these paths.
         let json = serde_json::to_value(&v).unwrap();
         assert_eq!(json["call"]["state"]["state"], "RINGING_OUTGOING");
         assert_eq!(json["contacts"][0]["ready"], true);
         assert_eq!(json["missed"][0]["busy"], true);
         assert_eq!(json["status"], "offline");
+    }
+
+    #[test]
+    fn a_notice_replaces_the_last_and_expires_only_itself() {
+        let mut ui = UiLocal::default();
+        let first = ui.set_notice("Call declined");
+        let second = ui.set_notice("Could not reach them");
+        ui.expire_notice(first);
+        assert_eq!(
+            view::<ChaCha20Rng>(None, &ui).notice.as_deref(),
+            Some("Could not reach them"),
+            "an older notice's timer leaves a newer one alone"
+        );
+        ui.expire_notice(second);
+        assert_eq!(view::<ChaCha20Rng>(None, &ui).notice, None);
+    }
+
+    #[test]
+    fn a_verified_contact_is_marked_in_the_list_and_in_the_call() {
+        let mut client = client();
+        command(
+            &mut client,
+            Command::SetVerified {
+                contact: PeerId("bob".into()),
+                verified: true,
+            },
+        );
+        call_bob(&mut client, Media::Audio);
+        let v = view(Some(&client), &UiLocal::default());
+        assert_eq!(
+            v.contacts
+                .iter()
+                .map(|c| (c.name.as_str(), c.verified, c.key_changed))
+                .collect::<Vec<_>>(),
+            [("Bob", true, false), ("Carol", false, false)]
+        );
+        let call = v.call.unwrap();
+        assert!(call.peer_verified && !call.peer_key_changed);
+        assert_eq!(call.peer_id, "bob");
+    }
+
+    #[test]
+    fn the_call_says_when_the_peers_frames_do_not_decrypt() {
+        let mut client = client();
+        let call_id = call_bob(&mut client, Media::Video);
+        let mut ui = UiLocal::default();
+        let failing = |forged| Counters {
+            dropped_forged: forged,
+            ..Counters::default()
+        };
+        ui.decrypt.observe(Some(call_id), 0.0, &failing(0));
+        ui.decrypt.observe(Some(call_id), 500.0, &failing(10));
+        assert!(!view(Some(&client), &ui).call.unwrap().decrypt_failing);
+        ui.decrypt.observe(Some(call_id), 3000.0, &failing(50));
+        assert!(view(Some(&client), &ui).call.unwrap().decrypt_failing);
     }
 }
