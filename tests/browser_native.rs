@@ -39,6 +39,11 @@ struct Native {
 
 impl Native {
     async fn start(shim: &Shim, name: &str) -> Self {
+        Self::start_as(shim, name, "daemon").await
+    }
+
+    /// `command` is `daemon` or `echo-bot`.
+    async fn start_as(shim: &Shim, name: &str, command: &str) -> Self {
         let bin = native_binaries();
         let cli = bin.join("sotto-cli");
         let dir = tempfile::tempdir().unwrap();
@@ -54,7 +59,7 @@ impl Native {
         let mut daemon = tokio::process::Command::new(&cli)
             .arg("--data-dir")
             .arg(dir.path())
-            .args(["daemon", "--tcp", "127.0.0.1:0"])
+            .args([command, "--tcp", "127.0.0.1:0"])
             .env("SOTTO_CALL_TUNNEL_BIN", bin.join("sotto-call-tunnel"))
             .env("RUST_LOG", "info")
             .stderr(Stdio::piped())
@@ -162,11 +167,19 @@ impl Native {
 /// A browser person and a native endpoint who are contacts (the browser accepted the native
 /// side's invitation through the UI).
 async fn browser_and_native() -> (Shim, Driver, Person, Native) {
+    browser_and(|shim| Box::pin(Native::start(shim, "Bot"))).await
+}
+
+type Starting<'a> = std::pin::Pin<Box<dyn Future<Output = Native> + 'a>>;
+
+async fn browser_and(
+    start: impl for<'a> FnOnce(&'a Shim) -> Starting<'a>,
+) -> (Shim, Driver, Person, Native) {
     let shim = Shim::start().await;
     let driver = Driver::start().await;
     let alice = Person::launch(&driver, "Alice").await;
     alice.sign_up(&shim, &[]).await;
-    let mut bot = Native::start(&shim, "Bot").await;
+    let mut bot = start(&shim).await;
     let link = bot.result("createInvite", json!({})).await["link"]
         .as_str()
         .unwrap()
@@ -252,5 +265,25 @@ async fn the_native_endpoint_calls_a_browser_and_audio_flows_both_ways() {
     media_flows(&alice, &mut bot, &connected).await;
     alice.click("#hangup").await;
     assert_eq!(bot.call_state("ENDED").await["reason"], "remote_hangup");
+    alice.close().await;
+}
+
+#[tokio::test]
+#[ignore = "needs Chromium and the built app: run `cargo xtask test`"]
+async fn a_browser_calls_the_echo_bot_and_hears_itself() {
+    let (_shim, _driver, alice, _bot) =
+        browser_and(|shim| Box::pin(Native::start_as(shim, "Bot", "echo-bot"))).await;
+    alice.click(".contact[data-name='Bot'] .call-audio").await;
+    alice.wait_call_state("CONNECTED").await;
+    // The bot sends back the browser's own microphone frames, re-encrypted with its key: the
+    // browser's worker decrypts them (its own frames would not decrypt: distinct keys).
+    let state = alice
+        .wait_until("echoed frames decrypted", WAIT, |s| {
+            num(s, &["counters", "decrypted"]) > 50
+        })
+        .await;
+    assert_eq!(sotto_e2e::dropped(&state), 0, "{state}");
+    alice.click("#hangup").await;
+    alice.wait_ended(WAIT).await;
     alice.close().await;
 }
