@@ -73,6 +73,16 @@ async fn a_native_call_carries_a_tone_each_way_and_the_callee_hangs_up() {
     let a_calls = c.a.result("listCalls", json!({})).await;
     let b_calls = c.b.result("listCalls", json!({})).await;
     let (a_dev, b_dev) = (device(&a_calls[0]), device(&b_calls[0]));
+    for dev in [&a_dev, &b_dev] {
+        use std::os::unix::fs::PermissionsExt as _;
+        let mode = |p: &std::path::Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
+        let path = std::path::Path::new(dev);
+        assert_eq!(
+            (mode(path), mode(path.parent().unwrap())),
+            (0o600, 0o700),
+            "{dev}"
+        );
+    }
     let (a_heard, b_heard) = tokio::join!(
         talk_and_listen(&a_dev, 440.0, 1.5),
         talk_and_listen(&b_dev, 1000.0, 1.5)

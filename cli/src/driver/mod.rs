@@ -348,11 +348,6 @@ impl Driver {
                 relay_only: self.client.profile().settings.relay_only,
                 ice_servers: self.client.ice_servers().to_vec(),
             };
-            if let Audio::Socket { path } = &view.audio
-                && let Some(dir) = std::path::Path::new(path).parent()
-            {
-                let _ = std::fs::create_dir_all(dir);
-            }
             match Tunnel::spawn(&self.media.tunnel, call_id, &config, self.tx.clone()) {
                 Ok(tunnel) => view.tunnel = Some(tunnel),
                 Err(e) => {
