@@ -287,3 +287,50 @@ async fn a_browser_calls_the_echo_bot_and_hears_itself() {
     alice.wait_ended(WAIT).await;
     alice.close().await;
 }
+
+#[tokio::test]
+#[ignore = "needs Chromium and the built app: run `cargo xtask test`"]
+async fn a_browsers_camera_is_recorded_to_ivf_by_the_native_endpoint() {
+    let (_shim, _driver, alice, mut bot) = browser_and_native().await;
+    alice.click(".contact[data-name='Bot'] .call-video").await;
+    let ringing = bot.call_state("RINGING_INCOMING").await;
+    bot.result(
+        "acceptCall",
+        json!({"callId": ringing["callId"], "media": "video"}),
+    )
+    .await;
+    bot.call_state("CONNECTED").await;
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("camera.ivf");
+    bot.result(
+        "recordVideo",
+        json!({"callId": ringing["callId"], "path": path}),
+    )
+    .await;
+    tokio::time::sleep(Duration::from_secs(4)).await;
+
+    bot.result("hangupCall", json!({"callId": ringing["callId"]}))
+        .await;
+    alice.wait_ended(WAIT).await;
+    // The recording is finished when the tunnel ends (stdin closed at hang-up).
+    let deadline = Instant::now() + WAIT;
+    let ivf = loop {
+        let bytes = std::fs::read(&path).unwrap_or_default();
+        if bytes.len() > 32 && u32::from_le_bytes(bytes[24..28].try_into().unwrap()) > 0 {
+            break bytes;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "no finished IVF ({} bytes)",
+            bytes.len()
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    };
+    assert_eq!((&ivf[..4], &ivf[8..12]), (&b"DKIF"[..], &b"VP80"[..]));
+    let frames = u32::from_le_bytes(ivf[24..28].try_into().unwrap());
+    let width = u16::from_le_bytes([ivf[12], ivf[13]]);
+    assert!(frames > 20 && width > 0, "{frames} frames, width {width}");
+    // The first frame is a key frame with VP8's start code: decrypted, not ciphertext.
+    assert_eq!(&ivf[32 + 12 + 3..32 + 12 + 6], &[0x9d, 0x01, 0x2a]);
+    alice.close().await;
+}

@@ -69,6 +69,7 @@ pub(crate) enum Request {
     },
     AcceptCall {
         call_id: String,
+        media: Media,
     },
     RejectCall {
         call_id: String,
@@ -92,6 +93,10 @@ pub(crate) enum Request {
         call_id: String,
         path: String,
     },
+    RecordVideo {
+        call_id: String,
+        path: String,
+    },
     SetEcho {
         call_id: String,
         on: bool,
@@ -100,7 +105,7 @@ pub(crate) enum Request {
 
 /// Every method name, for the tests.
 #[cfg(test)]
-pub(crate) const METHODS: [&str; 14] = [
+pub(crate) const METHODS: [&str; 15] = [
     "subscribeCallEvents",
     "unsubscribeCallEvents",
     "startCall",
@@ -114,6 +119,7 @@ pub(crate) const METHODS: [&str; 14] = [
     "version",
     "playAudio",
     "recordAudio",
+    "recordVideo",
     "setEcho",
 ];
 
@@ -127,18 +133,11 @@ impl Request {
             },
             "startCall" => Self::StartCall {
                 recipient: p.recipient()?,
-                media: match p.opt_str("media")?.as_deref() {
-                    None | Some("audio") => Media::Audio,
-                    Some("video") => Media::Video,
-                    Some(other) => {
-                        return Err(RpcError::params(format!(
-                            "media must be \"audio\" or \"video\", not {other:?}"
-                        )));
-                    }
-                },
+                media: p.media()?,
             },
             "acceptCall" => Self::AcceptCall {
                 call_id: p.call_id()?,
+                media: p.media()?,
             },
             "rejectCall" => Self::RejectCall {
                 call_id: p.call_id()?,
@@ -159,6 +158,10 @@ impl Request {
                 looped: p.opt_bool("loop")?.unwrap_or(false),
             },
             "recordAudio" => Self::RecordAudio {
+                call_id: p.call_id()?,
+                path: p.str("path")?,
+            },
+            "recordVideo" => Self::RecordVideo {
                 call_id: p.call_id()?,
                 path: p.str("path")?,
             },
@@ -212,6 +215,17 @@ impl Params<'_> {
             Some(v) => v
                 .as_u64()
                 .ok_or_else(|| RpcError::params(format!("{key} must be a non-negative integer"))),
+        }
+    }
+
+    /// `audio` (the default) or `video`.
+    fn media(&self) -> Result<Media, RpcError> {
+        match self.opt_str("media")?.as_deref() {
+            None | Some("audio") => Ok(Media::Audio),
+            Some("video") => Ok(Media::Video),
+            Some(other) => Err(RpcError::params(format!(
+                "media must be \"audio\" or \"video\", not {other:?}"
+            ))),
         }
     }
 
@@ -423,7 +437,8 @@ mod tests {
         assert_eq!(
             request,
             Request::AcceptCall {
-                call_id: "abc".into()
+                call_id: "abc".into(),
+                media: Media::Audio,
             }
         );
     }

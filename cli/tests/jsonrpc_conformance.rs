@@ -59,6 +59,7 @@ async fn conforms(rpc: &mut Rpc) {
         ("playAudio", json!({"callId": "x", "path": "/dev/null"})),
         ("recordAudio", json!({"callId": "x", "path": "/dev/null"})),
         ("setEcho", json!({"callId": "x", "on": true})),
+        ("recordVideo", json!({"callId": "x", "path": "/dev/null"})),
     ] {
         assert_eq!(
             rpc.error(method, params).await,

@@ -387,6 +387,9 @@ fn tunnel_control_and_events() {
             path: "heard.wav".into(),
         },
         ToTunnel::SetEcho { on: true },
+        ToTunnel::RecordVideo {
+            path: "camera.ivf".into(),
+        },
     ];
     for msg in &control {
         let json = serde_json::to_value(msg).unwrap();

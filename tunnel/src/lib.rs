@@ -20,6 +20,7 @@
 
 mod audio;
 pub mod goertzel;
+mod ivf;
 mod net;
 mod peer;
 pub mod probe;

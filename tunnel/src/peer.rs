@@ -17,7 +17,7 @@ use sotto_shared::wire::signal::IceCandidate;
 use sotto_shared::wire::tunnel::{FromTunnel, MediaCounters};
 use str0m::change::{SdpAnswer, SdpOffer, SdpPendingOffer};
 use str0m::format::Codec;
-use str0m::media::{Direction, Frequency, MediaKind, MediaTime, Mid};
+use str0m::media::{Direction, Frequency, KeyframeRequestKind, MediaKind, MediaTime, Mid};
 use str0m::net::{Protocol, Receive};
 use str0m::{Candidate, Event, IceConnectionState, Input, Output, Rtc};
 
@@ -48,6 +48,8 @@ pub(crate) struct Peer {
     /// Decrypted Opus frames of the peer's microphone, oldest first; `None` for a frame
     /// that never came (the decoder conceals it).
     pub(crate) heard: Vec<Option<Vec<u8>>>,
+    /// Decrypted VP8 frames of the peer's camera with their RTP time (90 kHz), oldest first.
+    pub(crate) seen: Vec<(Vec<u8>, u64)>,
     /// The RTP time (48 kHz) of the last microphone frame heard.
     last_heard: Option<u64>,
     /// Events for the daemon.
@@ -101,6 +103,7 @@ impl Peer {
             connected: false,
             counters: MediaCounters::default(),
             heard: Vec::new(),
+            seen: Vec::new(),
             last_heard: None,
             events: Vec::new(),
             transmit: Vec::new(),
@@ -288,6 +291,22 @@ impl Peer {
         self.drain();
     }
 
+    /// Asks the peer for a camera key frame (a recording starts at one).
+    pub(crate) fn request_key_frame(&mut self) {
+        let Some(mid) = self.mids.get(1).copied() else {
+            return;
+        };
+        match self.rtc.writer(mid) {
+            Some(mut writer) => {
+                if let Err(e) = writer.request_keyframe(None, KeyframeRequestKind::Pli) {
+                    tracing::warn!("cannot ask for a key frame: {e}");
+                }
+            }
+            None => tracing::warn!("cannot ask for a key frame: no camera stream"),
+        }
+        self.drain();
+    }
+
     /// Stops all media.
     pub(crate) fn close(&mut self) {
         self.rtc.disconnect();
@@ -358,6 +377,9 @@ impl Peer {
                             self.heard.push(None);
                         }
                         self.heard.push(Some(frame));
+                    } else {
+                        let time = data.time.rebase(Frequency::NINETY_KHZ).numer();
+                        self.seen.push((frame, time));
                     }
                 } else {
                     self.counters.dropped_undecryptable += 1;

@@ -11,6 +11,7 @@ use tokio::net::UdpSocket;
 use tokio::sync::mpsc;
 
 use crate::audio::Audio;
+use crate::ivf::IvfWriter;
 use crate::net::{self, Pcm};
 use crate::peer::Peer;
 
@@ -122,6 +123,7 @@ struct Tunnel {
     udp_rx: mpsc::Receiver<net::Arrived>,
     pcm_rx: Option<mpsc::Receiver<Pcm>>,
     audio: Audio,
+    video: Option<IvfWriter>,
     peer: Option<Peer>,
     events: Vec<FromTunnel>,
     next_tick: Option<Instant>,
@@ -153,6 +155,7 @@ impl Tunnel {
             udp_rx,
             pcm_rx,
             audio,
+            video: None,
             peer: None,
             events: Vec::new(),
             next_tick: None,
@@ -220,6 +223,16 @@ impl Tunnel {
                 }
             }
             ToTunnel::SetEcho { on } => self.audio.echo = on,
+            ToTunnel::RecordVideo { path } => match IvfWriter::create(&path) {
+                Ok(writer) => {
+                    self.finish_video();
+                    self.video = Some(writer);
+                    if let Some(peer) = self.peer.as_mut() {
+                        peer.request_key_frame();
+                    }
+                }
+                Err(e) => self.error(e, false),
+            },
             other => self.negotiate(other),
         }
     }
@@ -297,6 +310,14 @@ impl Tunnel {
                     peer.send_audio(frame, now);
                 }
             }
+            for (frame, time) in std::mem::take(&mut peer.seen) {
+                if let Some(video) = self.video.as_mut()
+                    && let Err(e) = video.write(&frame, time)
+                {
+                    tracing::warn!("video recording failed: {e}");
+                    self.video = None;
+                }
+            }
             for d in peer.transmit.drain(..) {
                 if let Some(socket) = self
                     .sockets
@@ -327,11 +348,20 @@ impl Tunnel {
         }
     }
 
+    fn finish_video(&mut self) {
+        if let Some(video) = self.video.take()
+            && let Err(e) = video.finish()
+        {
+            tracing::warn!("video recording failed: {e}");
+        }
+    }
+
     fn close(&mut self) {
         if let Some(peer) = self.peer.as_mut() {
             peer.close();
         }
         self.audio.finish();
+        self.finish_video();
         self.closed = true;
         self.next_tick = None;
     }

@@ -41,7 +41,7 @@ impl Driver {
                 }
             }
             Request::StartCall { recipient, media } => self.start_call(&recipient, media),
-            Request::AcceptCall { call_id } => self.accept_call(&call_id),
+            Request::AcceptCall { call_id, media } => self.accept_call(&call_id, media),
             Request::RejectCall { call_id } => self
                 .current_call(&call_id, Some(CallState::RingingIncoming))
                 .and_then(|()| self.command(Command::Decline))
@@ -94,6 +94,9 @@ impl Driver {
             Request::RecordAudio { call_id, path } => {
                 self.to_tunnel(&call_id, &ToTunnel::RecordAudio { path })
             }
+            Request::RecordVideo { call_id, path } => {
+                self.to_tunnel(&call_id, &ToTunnel::RecordVideo { path })
+            }
             Request::SetEcho { call_id, on } => self.to_tunnel(&call_id, &ToTunnel::SetEcho { on }),
         };
         let _ = reply.send(result);
@@ -130,13 +133,12 @@ impl Driver {
         self.call_result()
     }
 
-    fn accept_call(&mut self, call_id: &str) -> Result<Value, RpcError> {
+    fn accept_call(&mut self, call_id: &str, media: Media) -> Result<Value, RpcError> {
         self.current_call(call_id, Some(CallState::RingingIncoming))?;
-        // An audio-only endpoint: a video invitation is answered with audio (nothing to
-        // renegotiate, the transceivers are fixed; research §6.3).
-        self.command(Command::Accept {
-            media: Media::Audio,
-        })?;
+        // An audio-only endpoint answers with audio unless asked for video, which means
+        // "receive the caller's camera" (to record it); it never sends video itself and says
+        // so with CallMedia once connected. The transceivers are fixed: nothing to renegotiate.
+        self.command(Command::Accept { media })?;
         self.call_result()
     }
 

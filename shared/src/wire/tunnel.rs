@@ -112,6 +112,11 @@ pub enum ToTunnel {
         /// The file.
         path: String,
     },
+    /// Write the peer's camera frames, decrypted, to an IVF file (from the next key frame).
+    RecordVideo {
+        /// The file.
+        path: String,
+    },
     /// Echo what is heard back to the peer.
     SetEcho {
         /// On or off.
