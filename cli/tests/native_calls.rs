@@ -16,7 +16,7 @@ use serde_json::{Value, json};
 struct Call {
     _shim: Shim,
     dirs: Vec<tempfile::TempDir>,
-    _daemons: Vec<Daemon>,
+    daemons: Vec<Daemon>,
     a: Rpc,
     b: Rpc,
     call_id: Value,
@@ -56,7 +56,7 @@ async fn connected_call(b_tunnel: Option<&dyn Fn(&std::path::Path) -> std::path:
     Call {
         _shim: shim,
         dirs,
-        _daemons: vec![ada, bob],
+        daemons: vec![ada, bob],
         a,
         b,
         call_id,
@@ -156,4 +156,21 @@ async fn the_echo_bot_answers_and_sends_back_what_it_hears() {
     a.call_state("CONNECTED").await;
     let heard = talk_and_listen(started["inputDeviceName"].as_str().unwrap(), 440.0, 2.0).await;
     assert_hears(&heard, 440.0, 1000.0, "Ada (her own voice back)");
+}
+
+#[tokio::test]
+async fn sigterm_to_a_daemon_in_a_call_hangs_up_and_the_peer_hears_it() {
+    let mut c = connected_call(None).await;
+    let pid = c.daemons[0].child.id().unwrap().to_string();
+    let sent = std::process::Command::new("kill")
+        .args(["-TERM", &pid])
+        .status()
+        .unwrap();
+    assert!(sent.success());
+    assert_eq!(c.b.call_state("ENDED").await["reason"], "remote_hangup");
+    let status = tokio::time::timeout(common::WAIT, c.daemons[0].child.wait())
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(status.success(), "{status}");
 }
