@@ -184,3 +184,38 @@ async fn a_second_process_on_the_same_data_dir_is_refused() {
     assert!(!out.status.success());
     assert!(String::from_utf8_lossy(&out.stderr).contains("another sotto-cli process uses"));
 }
+
+#[tokio::test]
+async fn an_unreachable_relay_is_an_io_error_and_the_daemon_keeps_serving() {
+    let dir = tempfile::tempdir().unwrap();
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port(); // closed again at once: nothing listens there
+    let out = std::process::Command::new(common::BIN)
+        .arg("--data-dir")
+        .arg(dir.path())
+        .args([
+            "init",
+            "--name",
+            "Ivo",
+            "--relay",
+            &format!("http://127.0.0.1:{port}"),
+        ])
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    let daemon = Daemon::start(dir.path(), &[], &[]).await;
+    let mut rpc = daemon.tcp().await;
+    // The core gives up on a request after 10 s and says the relay cannot be reached.
+    let (code, message) = rpc.error("createInvite", json!({})).await;
+    assert_eq!(
+        (code, message.as_str()),
+        (
+            -3,
+            "Could not reach the relay. Check the connection and try again."
+        )
+    );
+    assert!(rpc.result("version", json!({})).await["version"].is_string());
+}
