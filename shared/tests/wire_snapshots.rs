@@ -343,3 +343,93 @@ fn call_ids_are_strings_never_numbers() {
     let json = serde_json::to_value(call(0, CallMsg::Busy)).unwrap();
     assert!(json["call_id"].is_string());
 }
+
+#[test]
+fn tunnel_control_and_events() {
+    use sotto_shared::wire::tunnel::{
+        AudioBackend, FromTunnel, MediaCounters, ToTunnel, TunnelConfig, TunnelRole,
+    };
+    pin(
+        "tunnel_config",
+        &TunnelConfig {
+            call_id: call_id().to_string(),
+            audio: AudioBackend::Socket {
+                path: "/run/sotto/calls/x/audio.sock".into(),
+            },
+            relay_only: false,
+            ice_servers: vec![IceServer {
+                urls: vec!["turn:192.0.2.1:3478".into()],
+                username: Some("1800000000:x".into()),
+                credential: Some("c2VjcmV0".into()),
+            }],
+        },
+    );
+    let control = [
+        ToTunnel::Prepare {
+            role: TunnelRole::Callee,
+            media: Media::Audio,
+        },
+        ToTunnel::SetKeys {
+            prk: "BwcHBwcHBwcHBwcHBwcHBwcHBwcHBwcHBwcHBwcHBwc".into(),
+        },
+        ToTunnel::CreateOffer { ice_restart: false },
+        ToTunnel::ReceivedOffer { sdp: "v=0".into() },
+        ToTunnel::ReceivedAnswer { sdp: "v=0".into() },
+        ToTunnel::ReceivedIce {
+            candidates: vec![candidate()],
+        },
+        ToTunnel::Hangup,
+        ToTunnel::PlayAudio {
+            path: "tone.wav".into(),
+            r#loop: true,
+        },
+        ToTunnel::RecordAudio {
+            path: "heard.wav".into(),
+        },
+        ToTunnel::SetEcho { on: true },
+        ToTunnel::RecordVideo {
+            path: "camera.ivf".into(),
+        },
+    ];
+    for msg in &control {
+        let json = serde_json::to_value(msg).unwrap();
+        pin(
+            &format!("tunnel_to_{}", json["type"].as_str().unwrap()),
+            msg,
+        );
+    }
+    let events = [
+        FromTunnel::Ready {
+            input_device_name: "in".into(),
+            output_device_name: "out".into(),
+        },
+        FromTunnel::LocalDescription { sdp: "v=0".into() },
+        FromTunnel::SendIce {
+            candidates: vec![candidate()],
+        },
+        FromTunnel::GatheringComplete,
+        FromTunnel::StateChange {
+            ice: "connected".into(),
+        },
+        FromTunnel::Counters {
+            counters: MediaCounters {
+                encrypted: 1,
+                decrypted: 2,
+                dropped_no_key: 3,
+                dropped_undecryptable: 4,
+                decoded: 5,
+            },
+        },
+        FromTunnel::Error {
+            message: "bad control line".into(),
+            fatal: false,
+        },
+    ];
+    for event in &events {
+        let json = serde_json::to_value(event).unwrap();
+        pin(
+            &format!("tunnel_from_{}", json["type"].as_str().unwrap()),
+            event,
+        );
+    }
+}

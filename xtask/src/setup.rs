@@ -8,6 +8,10 @@ const TRUNK: &str = "0.21.14";
 /// Debian's binaryen (v108) fails on current wasm ("invalid code after misc prefix").
 const BINARYEN: &str = "132.0.0";
 const CARGO_FUZZ: &str = "0.13.1";
+/// Building the native endpoint: the `opus` crate builds its bundled libopus with cmake
+/// (aws-lc-rs, under str0m, needs only the C compiler). Needed by `clippy --workspace`
+/// already, so installed for every command.
+const DEBIAN_BUILD: [&str; 1] = ["cmake"];
 /// Browsers and TURN for the browser tests, from Debian 12 (bookworm).
 const DEBIAN_PACKAGES: [&str; 3] = ["chromium", "chromium-driver", "coturn"];
 /// npm installs the pinned wasm-opt; Debian 12 has Node.js 18 and npm 9, which run it.
@@ -29,6 +33,7 @@ pub(crate) enum Need {
 pub(crate) fn all(need: Need) -> Result<(), String> {
     rustup_components()?;
     wasm_target()?;
+    apt_install(&DEBIAN_BUILD)?;
     if need == Need::Checks {
         return Ok(());
     }

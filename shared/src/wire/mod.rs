@@ -4,3 +4,4 @@
 pub mod invite;
 pub mod relay;
 pub mod signal;
+pub mod tunnel;

@@ -1,0 +1,336 @@
+//! Chromium ↔ native (`sotto-cli` + `sotto-call-tunnel`) through a real shim, each side
+//! calling: connected, the browser's worker decrypts the native side's frames with none
+//! dropped, the native side hears the browser's fake microphone, the security codes match,
+//! and a hang-up on one side ends the call on the other. `#[ignore]`d like every browser test:
+//! `cargo xtask test` runs them.
+
+use std::path::{Path, PathBuf};
+use std::process::Stdio;
+use std::time::{Duration, Instant};
+
+use serde_json::{Value, json};
+use sotto_e2e::{Driver, Person, Shim, num};
+use tokio::io::{AsyncBufReadExt as _, AsyncWriteExt as _, BufReader};
+
+const WAIT: Duration = Duration::from_secs(30);
+
+/// `sotto-cli` and `sotto-call-tunnel`, built into this test's target directory.
+fn native_binaries() -> PathBuf {
+    let exe = std::env::current_exe().unwrap();
+    let bin_dir = exe.parent().unwrap().parent().unwrap().to_path_buf(); // target/debug
+    let status = std::process::Command::new(env!("CARGO"))
+        .args(["build", "-p", "sotto-cli", "-p", "sotto-call-tunnel"])
+        .env("CARGO_TARGET_DIR", bin_dir.parent().unwrap())
+        .status()
+        .unwrap();
+    assert!(status.success(), "building the native endpoint failed");
+    bin_dir
+}
+
+/// A native endpoint: a data dir with a profile, and its daemon on TCP.
+struct Native {
+    _dir: tempfile::TempDir,
+    _daemon: tokio::process::Child,
+    lines: tokio::io::Lines<BufReader<tokio::net::tcp::OwnedReadHalf>>,
+    writer: tokio::net::tcp::OwnedWriteHalf,
+    next_id: u64,
+    events: Vec<Value>,
+}
+
+impl Native {
+    async fn start(shim: &Shim, name: &str) -> Self {
+        Self::start_as(shim, name, "daemon").await
+    }
+
+    /// `command` is `daemon` or `echo-bot`.
+    async fn start_as(shim: &Shim, name: &str, command: &str) -> Self {
+        let bin = native_binaries();
+        let cli = bin.join("sotto-cli");
+        let dir = tempfile::tempdir().unwrap();
+        let origin = shim.url().trim_end_matches('/').to_owned();
+        let status = tokio::process::Command::new(&cli)
+            .arg("--data-dir")
+            .arg(dir.path())
+            .args(["init", "--name", name, "--relay", &origin])
+            .status()
+            .await
+            .unwrap();
+        assert!(status.success());
+        let mut daemon = tokio::process::Command::new(&cli)
+            .arg("--data-dir")
+            .arg(dir.path())
+            .args([command, "--tcp", "127.0.0.1:0"])
+            .env("SOTTO_CALL_TUNNEL_BIN", bin.join("sotto-call-tunnel"))
+            .env("RUST_LOG", "info")
+            .stderr(Stdio::piped())
+            .kill_on_drop(true)
+            .spawn()
+            .unwrap();
+        let mut log = BufReader::new(daemon.stderr.take().unwrap()).lines();
+        let addr = tokio::time::timeout(WAIT, async {
+            loop {
+                let line = log.next_line().await.unwrap().expect("daemon running");
+                eprintln!("[{name}] {line}");
+                if let Some(addr) = line.strip_prefix("listening on tcp ") {
+                    return addr.to_owned();
+                }
+            }
+        })
+        .await
+        .unwrap();
+        let name = name.to_owned();
+        tokio::spawn(async move {
+            while let Ok(Some(line)) = log.next_line().await {
+                eprintln!("[{name}] {line}");
+            }
+        });
+        let (read, writer) = tokio::net::TcpStream::connect(addr)
+            .await
+            .unwrap()
+            .into_split();
+        Self {
+            _dir: dir,
+            _daemon: daemon,
+            lines: BufReader::new(read).lines(),
+            writer,
+            next_id: 1,
+            events: Vec::new(),
+        }
+    }
+
+    async fn next_line(&mut self) -> Value {
+        let line = tokio::time::timeout(WAIT, self.lines.next_line())
+            .await
+            .unwrap()
+            .unwrap()
+            .unwrap();
+        serde_json::from_str(&line).unwrap()
+    }
+
+    async fn result(&mut self, method: &str, params: Value) -> Value {
+        let id = self.next_id;
+        self.next_id += 1;
+        let line =
+            json!({"jsonrpc": "2.0", "id": id, "method": method, "params": params}).to_string();
+        self.writer
+            .write_all(format!("{line}\n").as_bytes())
+            .await
+            .unwrap();
+        loop {
+            let msg = self.next_line().await;
+            if msg["method"] == "callEvent" {
+                self.events.push(msg["params"]["result"].clone());
+            } else {
+                assert_eq!(msg["id"], id);
+                assert!(msg["error"].is_null(), "{method}: {msg}");
+                return msg["result"].clone();
+            }
+        }
+    }
+
+    async fn call_state(&mut self, state: &str) -> Value {
+        loop {
+            let event = if self.events.is_empty() {
+                let msg = self.next_line().await;
+                msg["params"]["result"].clone()
+            } else {
+                self.events.remove(0)
+            };
+            if event["state"] == state {
+                return event;
+            }
+            assert_ne!(
+                event["state"], "ENDED",
+                "ended while waiting for {state}: {event}"
+            );
+        }
+    }
+
+    async fn wait_for_contact(&mut self, name: &str) {
+        let deadline = Instant::now() + WAIT;
+        loop {
+            let contacts = self.result("listContacts", json!({})).await;
+            if contacts
+                .as_array()
+                .unwrap()
+                .iter()
+                .any(|c| c["name"] == name && c["ready"] == true)
+            {
+                return;
+            }
+            assert!(Instant::now() < deadline, "{name} never ready: {contacts}");
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    }
+}
+
+/// A browser person and a native endpoint who are contacts (the browser accepted the native
+/// side's invitation through the UI).
+async fn browser_and_native() -> (Shim, Driver, Person, Native) {
+    browser_and(|shim| Box::pin(Native::start(shim, "Bot"))).await
+}
+
+type Starting<'a> = std::pin::Pin<Box<dyn Future<Output = Native> + 'a>>;
+
+async fn browser_and(
+    start: impl for<'a> FnOnce(&'a Shim) -> Starting<'a>,
+) -> (Shim, Driver, Person, Native) {
+    let shim = Shim::start().await;
+    let driver = Driver::start().await;
+    let alice = Person::launch(&driver, "Alice").await;
+    alice.sign_up(&shim, &[]).await;
+    let mut bot = start(&shim).await;
+    let link = bot.result("createInvite", json!({})).await["link"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    alice.goto(&link).await;
+    alice.click("#accept-invite").await;
+    alice
+        .wait_until("Bot listed", WAIT, |s| {
+            s["contacts"]
+                .as_array()
+                .is_some_and(|cs| cs.iter().any(|c| c["name"] == "Bot" && c["ready"] == true))
+        })
+        .await;
+    bot.wait_for_contact("Alice").await;
+    bot.result("subscribeCallEvents", json!({})).await;
+    (shim, driver, alice, bot)
+}
+
+/// The browser decrypts the native side's frames, drops none, and the native side hears the
+/// browser's fake microphone; the security codes match.
+async fn media_flows(alice: &Person, bot: &mut Native, connected: &Value) {
+    let device = connected["inputDeviceName"].as_str().unwrap().to_owned();
+    let heard = sotto_call_tunnel::probe::talk_and_listen(Path::new(&device), 440.0, 3.0)
+        .await
+        .unwrap();
+    let peak = heard.iter().map(|s| s.unsigned_abs()).max().unwrap_or(0);
+    assert!(
+        heard.len() > 48_000 && peak > 2000,
+        "the native side heard {} samples, peak {peak}",
+        heard.len()
+    );
+    let state = alice
+        .wait_until("frames decrypted", WAIT, |s| {
+            num(s, &["counters", "decrypted"]) > 20
+        })
+        .await;
+    assert_eq!(sotto_e2e::dropped(&state), 0, "{state}");
+    assert!(num(&state, &["stats", "audio_samples"]) > 0, "{state}");
+    assert_eq!(
+        state["call"]["security_code"], connected["securityCode"],
+        "{state}"
+    );
+    let listed = bot.result("listCalls", json!({})).await;
+    eprintln!("native side: {listed}");
+}
+
+#[tokio::test]
+#[ignore = "needs Chromium and the built app: run `cargo xtask test`"]
+async fn a_browser_calls_the_native_endpoint_and_audio_flows_both_ways() {
+    let (_shim, _driver, alice, mut bot) = browser_and_native().await;
+    alice.click(".contact[data-name='Bot'] .call-audio").await;
+    let ringing = bot.call_state("RINGING_INCOMING").await;
+    let accepted_at = Instant::now();
+    bot.result("acceptCall", json!({"callId": ringing["callId"]}))
+        .await;
+    let connected = bot.call_state("CONNECTED").await;
+    alice.wait_call_state("CONNECTED").await;
+    eprintln!(
+        "accept→CONNECTED (browser calls native): {:?}",
+        accepted_at.elapsed()
+    );
+    media_flows(&alice, &mut bot, &connected).await;
+    bot.result("hangupCall", json!({"callId": ringing["callId"]}))
+        .await;
+    assert_eq!(alice.wait_ended(WAIT).await, "remote_hangup");
+    alice.close().await;
+}
+
+#[tokio::test]
+#[ignore = "needs Chromium and the built app: run `cargo xtask test`"]
+async fn the_native_endpoint_calls_a_browser_and_audio_flows_both_ways() {
+    let (_shim, _driver, alice, mut bot) = browser_and_native().await;
+    bot.result("startCall", json!({"recipient": "Alice"})).await;
+    alice.wait_call_state("RINGING_INCOMING").await;
+    let accepted_at = Instant::now();
+    alice.click("#accept-audio").await;
+    let connected = bot.call_state("CONNECTED").await;
+    alice.wait_call_state("CONNECTED").await;
+    eprintln!(
+        "accept→CONNECTED (native calls browser): {:?}",
+        accepted_at.elapsed()
+    );
+    media_flows(&alice, &mut bot, &connected).await;
+    alice.click("#hangup").await;
+    assert_eq!(bot.call_state("ENDED").await["reason"], "remote_hangup");
+    alice.close().await;
+}
+
+#[tokio::test]
+#[ignore = "needs Chromium and the built app: run `cargo xtask test`"]
+async fn a_browser_calls_the_echo_bot_and_hears_itself() {
+    let (_shim, _driver, alice, _bot) =
+        browser_and(|shim| Box::pin(Native::start_as(shim, "Bot", "echo-bot"))).await;
+    alice.click(".contact[data-name='Bot'] .call-audio").await;
+    alice.wait_call_state("CONNECTED").await;
+    // The bot sends back the browser's own microphone frames, re-encrypted with its key: the
+    // browser's worker decrypts them (its own frames would not decrypt: distinct keys).
+    let state = alice
+        .wait_until("echoed frames decrypted", WAIT, |s| {
+            num(s, &["counters", "decrypted"]) > 50
+        })
+        .await;
+    assert_eq!(sotto_e2e::dropped(&state), 0, "{state}");
+    alice.click("#hangup").await;
+    alice.wait_ended(WAIT).await;
+    alice.close().await;
+}
+
+#[tokio::test]
+#[ignore = "needs Chromium and the built app: run `cargo xtask test`"]
+async fn a_browsers_camera_is_recorded_to_ivf_by_the_native_endpoint() {
+    let (_shim, _driver, alice, mut bot) = browser_and_native().await;
+    alice.click(".contact[data-name='Bot'] .call-video").await;
+    let ringing = bot.call_state("RINGING_INCOMING").await;
+    bot.result(
+        "acceptCall",
+        json!({"callId": ringing["callId"], "media": "video"}),
+    )
+    .await;
+    bot.call_state("CONNECTED").await;
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("camera.ivf");
+    bot.result(
+        "recordVideo",
+        json!({"callId": ringing["callId"], "path": path}),
+    )
+    .await;
+    tokio::time::sleep(Duration::from_secs(4)).await;
+
+    bot.result("hangupCall", json!({"callId": ringing["callId"]}))
+        .await;
+    alice.wait_ended(WAIT).await;
+    // The recording is finished when the tunnel ends (stdin closed at hang-up).
+    let deadline = Instant::now() + WAIT;
+    let ivf = loop {
+        let bytes = std::fs::read(&path).unwrap_or_default();
+        if bytes.len() > 32 && u32::from_le_bytes(bytes[24..28].try_into().unwrap()) > 0 {
+            break bytes;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "no finished IVF ({} bytes)",
+            bytes.len()
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    };
+    assert_eq!((&ivf[..4], &ivf[8..12]), (&b"DKIF"[..], &b"VP80"[..]));
+    let frames = u32::from_le_bytes(ivf[24..28].try_into().unwrap());
+    let width = u16::from_le_bytes([ivf[12], ivf[13]]);
+    assert!(frames > 20 && width > 0, "{frames} frames, width {width}");
+    // The first frame is a key frame with VP8's start code: decrypted, not ciphertext.
+    assert_eq!(&ivf[32 + 12 + 3..32 + 12 + 6], &[0x9d, 0x01, 0x2a]);
+    alice.close().await;
+}

@@ -1,0 +1,38 @@
+//! `sotto-call-tunnel`: see the library docs. Reads stdin, writes stdout, logs on stderr.
+
+use std::process::ExitCode;
+use std::time::Duration;
+
+fn main() -> ExitCode {
+    tracing_subscriber::fmt()
+        .with_writer(std::io::stderr)
+        .with_ansi(false)
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into()),
+        )
+        .init();
+    let runtime = match tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(runtime) => runtime,
+        Err(e) => {
+            eprintln!("cannot start: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    let result = runtime.block_on(sotto_call_tunnel::run(
+        tokio::io::stdin(),
+        tokio::io::stdout(),
+    ));
+    // After SIGTERM, tokio's stdin reader may still block on a read that never returns;
+    // do not wait for it.
+    runtime.shutdown_timeout(Duration::from_millis(100));
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            tracing::error!("{e}");
+            ExitCode::from(2)
+        }
+    }
+}

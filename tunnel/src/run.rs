@@ -1,0 +1,368 @@
+//! The tunnel's run loop: control lines in, events out, datagrams, PCM and the audio clock.
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use sotto_shared::b64;
+use sotto_shared::wire::tunnel::{AudioBackend, FromTunnel, MediaCounters, ToTunnel, TunnelConfig};
+use tokio::io::{AsyncBufReadExt as _, AsyncRead, AsyncWrite, AsyncWriteExt as _, BufReader};
+use tokio::net::UdpSocket;
+use tokio::sync::mpsc;
+
+use crate::audio::Audio;
+use crate::ivf::IvfWriter;
+use crate::net::{self, Pcm};
+use crate::peer::Peer;
+
+/// One Opus frame every 20 ms.
+const PTIME: Duration = Duration::from_millis(20);
+/// How often counters are reported while they change.
+const COUNTERS_EVERY: Duration = Duration::from_secs(2);
+/// Frames sent at once to catch up after a stall, at most.
+const MAX_CATCH_UP: u32 = 5;
+
+/// Runs one call's tunnel until stdin ends or SIGTERM.
+///
+/// # Errors
+/// When there is no usable config line or the sockets cannot be set up (reported on stdout as
+/// a fatal `error` first, when stdout still works).
+pub async fn run<R, W>(stdin: R, stdout: W) -> Result<(), String>
+where
+    R: AsyncRead + Unpin,
+    W: AsyncWrite + Unpin,
+{
+    let mut lines = BufReader::new(stdin).lines();
+    let mut out = Out(stdout);
+    let started = match lines.next_line().await {
+        Ok(Some(line)) => match serde_json::from_str::<TunnelConfig>(&line) {
+            Ok(config) => Tunnel::new(&config).await.map(|t| (config, t)),
+            Err(e) => Err(format!("bad config line: {e}")),
+        },
+        _ => Err("no config line on stdin".to_owned()),
+    };
+    let (config, mut tunnel) = match started {
+        Ok(started) => started,
+        Err(message) => {
+            out.emit(&FromTunnel::Error {
+                message: message.clone(),
+                fatal: true,
+            })
+            .await;
+            return Err(message);
+        }
+    };
+    let (input_device_name, output_device_name) = config.audio.device_names();
+    out.emit(&FromTunnel::Ready {
+        input_device_name,
+        output_device_name,
+    })
+    .await;
+    tracing::info!(call = %config.call_id, "ready");
+
+    let mut sigterm = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
+        .map_err(|e| format!("cannot handle SIGTERM: {e}"))?;
+    loop {
+        let deadline = tunnel.deadline();
+        tokio::select! {
+            line = lines.next_line() => match line {
+                Ok(Some(line)) => tunnel.control(&line),
+                _ => break,
+            },
+            Some((from, to, data)) = tunnel.udp_rx.recv() => {
+                if let Some(peer) = tunnel.peer.as_mut() {
+                    peer.receive(Instant::now(), from, to, &data);
+                }
+            }
+            Some(pcm) = recv_pcm(&mut tunnel.pcm_rx) => match pcm {
+                Pcm::Client(client) => tunnel.audio.client = Some(client),
+                Pcm::Input(bytes) => tunnel.audio.push_input(&bytes),
+            },
+            () = tokio::time::sleep_until(deadline.into()) => tunnel.tick(Instant::now()),
+            _ = sigterm.recv() => {
+                tracing::info!("SIGTERM");
+                break;
+            }
+        }
+        tunnel.flush(&mut out).await;
+    }
+    tunnel.close();
+    tunnel.flush(&mut out).await;
+    out.emit(&FromTunnel::Counters {
+        counters: tunnel.counters(),
+    })
+    .await;
+    if let AudioBackend::Socket { path } = &config.audio {
+        let _ = std::fs::remove_file(path);
+    }
+    Ok(())
+}
+
+async fn recv_pcm(rx: &mut Option<mpsc::Receiver<Pcm>>) -> Option<Pcm> {
+    match rx {
+        Some(rx) => rx.recv().await,
+        None => std::future::pending().await,
+    }
+}
+
+struct Out<W>(W);
+
+impl<W: AsyncWrite + Unpin> Out<W> {
+    async fn emit(&mut self, event: &FromTunnel) {
+        let mut line = serde_json::to_string(event).expect("plain data");
+        line.push('\n');
+        let _ = self.0.write_all(line.as_bytes()).await;
+        let _ = self.0.flush().await;
+    }
+}
+
+struct Tunnel {
+    relay_only: bool,
+    sockets: Vec<Arc<UdpSocket>>,
+    addrs: Vec<SocketAddr>,
+    udp_rx: mpsc::Receiver<net::Arrived>,
+    pcm_rx: Option<mpsc::Receiver<Pcm>>,
+    audio: Audio,
+    video: Option<IvfWriter>,
+    peer: Option<Peer>,
+    events: Vec<FromTunnel>,
+    next_tick: Option<Instant>,
+    next_counters: Instant,
+    /// Counters last reported.
+    reported: MediaCounters,
+    /// Frames decoded to the audio sinks.
+    decoded: u64,
+    closed: bool,
+}
+
+impl Tunnel {
+    async fn new(config: &TunnelConfig) -> Result<Self, String> {
+        let (audio, pcm_rx) = match &config.audio {
+            AudioBackend::Socket { path } => (
+                Audio::new(false)?,
+                Some(net::listen_pcm(path).map_err(|e| format!("cannot listen on {path}: {e}"))?),
+            ),
+            AudioBackend::Echo => (Audio::new(true)?, None),
+        };
+        let (sockets, udp_rx) = net::bind_udp(&net::host_ips())
+            .await
+            .map_err(|e| format!("cannot bind UDP sockets: {e}"))?;
+        let addrs = sockets.iter().filter_map(|s| s.local_addr().ok()).collect();
+        Ok(Self {
+            relay_only: config.relay_only,
+            sockets,
+            addrs,
+            udp_rx,
+            pcm_rx,
+            audio,
+            video: None,
+            peer: None,
+            events: Vec::new(),
+            next_tick: None,
+            next_counters: Instant::now() + COUNTERS_EVERY,
+            reported: MediaCounters::default(),
+            decoded: 0,
+            closed: false,
+        })
+    }
+
+    fn deadline(&self) -> Instant {
+        let mut at = self.next_counters;
+        if let Some(peer) = &self.peer {
+            at = at.min(peer.deadline);
+        }
+        if let Some(tick) = self.next_tick {
+            at = at.min(tick);
+        }
+        at
+    }
+
+    fn counters(&self) -> MediaCounters {
+        let mut counters = self.peer.as_ref().map(|p| p.counters).unwrap_or_default();
+        counters.decoded = self.decoded;
+        counters
+    }
+
+    fn error(&mut self, message: impl Into<String>, fatal: bool) {
+        let message = message.into();
+        tracing::warn!(fatal, "{message}");
+        self.events.push(FromTunnel::Error { message, fatal });
+    }
+
+    fn control(&mut self, line: &str) {
+        if line.trim().is_empty() {
+            return;
+        }
+        let msg = match serde_json::from_str::<ToTunnel>(line) {
+            Ok(msg) => msg,
+            Err(e) => return self.error(format!("bad control line: {e}"), false),
+        };
+        let now = Instant::now();
+        match msg {
+            ToTunnel::Prepare { role, media: _ } => {
+                if self.relay_only {
+                    return self.error(
+                        "relay-only (TURN) media is not supported by sotto-call-tunnel yet",
+                        true,
+                    );
+                }
+                if self.peer.is_some() {
+                    return self.error("already prepared", false);
+                }
+                self.peer = Some(Peer::new(role.into(), &self.addrs, now));
+            }
+            ToTunnel::Hangup => self.close(),
+            ToTunnel::PlayAudio { path, r#loop } => {
+                if let Err(e) = self.audio.play(&path, r#loop) {
+                    self.error(e, false);
+                }
+            }
+            ToTunnel::RecordAudio { path } => {
+                if let Err(e) = self.audio.record(&path) {
+                    self.error(e, false);
+                }
+            }
+            ToTunnel::SetEcho { on } => self.audio.echo = on,
+            ToTunnel::RecordVideo { path } => match IvfWriter::create(&path) {
+                Ok(writer) => {
+                    self.finish_video();
+                    self.video = Some(writer);
+                    if let Some(peer) = self.peer.as_mut() {
+                        peer.request_key_frame();
+                    }
+                }
+                Err(e) => self.error(e, false),
+            },
+            other => self.negotiate(other),
+        }
+    }
+
+    fn negotiate(&mut self, msg: ToTunnel) {
+        let Some(peer) = self.peer.as_mut().filter(|_| !self.closed) else {
+            return self.error("not prepared (send prepare first)", false);
+        };
+        let result = match msg {
+            ToTunnel::SetKeys { prk } => match b64::decode_array::<32>(&prk) {
+                Ok(prk) => {
+                    peer.set_keys(prk);
+                    Ok(None)
+                }
+                Err(e) => Err(format!("bad media secret: {e}")),
+            },
+            ToTunnel::CreateOffer { ice_restart } => peer.create_offer(ice_restart).map(Some),
+            ToTunnel::ReceivedOffer { sdp } => peer.apply_offer(&sdp).map(Some),
+            ToTunnel::ReceivedAnswer { sdp } => peer.apply_answer(&sdp).map(|()| None),
+            ToTunnel::ReceivedIce { candidates } => {
+                let skipped = peer.add_remote_candidates(&candidates);
+                if skipped > 0 {
+                    tracing::info!(
+                        "skipped {skipped} candidate(s) str0m cannot use (mDNS names, TCP)"
+                    );
+                }
+                Ok(None)
+            }
+            _ => unreachable!("handled in control"),
+        };
+        match result {
+            Ok(Some(sdp)) => {
+                let candidates = peer.local_candidates();
+                self.events.push(FromTunnel::LocalDescription { sdp });
+                self.events.push(FromTunnel::SendIce { candidates });
+                self.events.push(FromTunnel::GatheringComplete);
+            }
+            Ok(None) => {}
+            Err(e) => self.error(e, true),
+        }
+    }
+
+    fn tick(&mut self, now: Instant) {
+        let Some(peer) = self.peer.as_mut() else {
+            return;
+        };
+        if now >= peer.deadline {
+            peer.timeout(now);
+        }
+        if let Some(mut at) = self.next_tick {
+            let mut sent = 0;
+            while at <= now && sent < MAX_CATCH_UP {
+                let frame = self.audio.next_frame();
+                peer.send_audio(frame, now);
+                at += PTIME;
+                sent += 1;
+            }
+            if at <= now {
+                at = now + PTIME; // a long stall: skip ahead rather than burst
+            }
+            self.next_tick = Some(at);
+        }
+    }
+
+    /// Carries out what the last input produced: echo and decode what was heard, send
+    /// datagrams, start the audio clock once media can flow, and emit events.
+    async fn flush<W: AsyncWrite + Unpin>(&mut self, out: &mut Out<W>) {
+        let now = Instant::now();
+        if let Some(peer) = self.peer.as_mut() {
+            for frame in std::mem::take(&mut peer.heard) {
+                if self.audio.heard(frame.as_deref()) {
+                    self.decoded += 1;
+                }
+                if let (true, Some(frame)) = (self.audio.echo, frame) {
+                    peer.send_audio(frame, now);
+                }
+            }
+            for (frame, time) in std::mem::take(&mut peer.seen) {
+                if let Some(video) = self.video.as_mut()
+                    && let Err(e) = video.write(&frame, time)
+                {
+                    tracing::warn!("video recording failed: {e}");
+                    self.video = None;
+                }
+            }
+            for d in peer.transmit.drain(..) {
+                if let Some(socket) = self
+                    .sockets
+                    .iter()
+                    .find(|s| s.local_addr().ok() == Some(d.source))
+                {
+                    let _ = socket.try_send_to(&d.contents, d.destination);
+                }
+            }
+            let sending = peer.can_send() && !self.audio.echo && !self.closed;
+            match (sending, self.next_tick) {
+                (true, None) => self.next_tick = Some(now),
+                (false, Some(_)) => self.next_tick = None,
+                _ => {}
+            }
+            self.events.append(&mut peer.events);
+        }
+        if now >= self.next_counters {
+            self.next_counters = now + COUNTERS_EVERY;
+            let counters = self.counters();
+            if counters != self.reported {
+                self.events.push(FromTunnel::Counters { counters });
+                self.reported = counters;
+            }
+        }
+        for event in std::mem::take(&mut self.events) {
+            out.emit(&event).await;
+        }
+    }
+
+    fn finish_video(&mut self) {
+        if let Some(video) = self.video.take()
+            && let Err(e) = video.finish()
+        {
+            tracing::warn!("video recording failed: {e}");
+        }
+    }
+
+    fn close(&mut self) {
+        if let Some(peer) = self.peer.as_mut() {
+            peer.close();
+        }
+        self.audio.finish();
+        self.finish_video();
+        self.closed = true;
+        self.next_tick = None;
+    }
+}
