@@ -404,8 +404,8 @@ mod tests {
         Profile::create(" Alice ", &mut ChaCha20Rng::seed_from_u64(1)).unwrap()
     }
 
-    #[test]
-    fn a_profile_round_trips_through_export() {
+    /// Alice's profile with one unconfirmed contact, Bob.
+    fn with_bob() -> Profile {
         let mut p = profile();
         p.add_contact(
             "Bob",
@@ -413,6 +413,12 @@ mod tests {
             None,
             RcvId::from_bytes([3; 24]),
         );
+        p
+    }
+
+    #[test]
+    fn a_profile_round_trips_through_export() {
+        let p = with_bob();
         let back = Profile::from_json(&p.to_json()).unwrap();
         assert_eq!(back, p);
         assert_eq!(back.name, "Alice");
@@ -499,13 +505,7 @@ mod tests {
 
     #[test]
     fn a_stored_contact_without_the_mark_reads_as_unverified() {
-        let mut p = profile();
-        p.add_contact(
-            "Bob",
-            PublicKey::from_bytes([2; 32]),
-            None,
-            RcvId::from_bytes([3; 24]),
-        );
+        let mut p = with_bob();
         let mut json: serde_json::Value = serde_json::from_str(&p.to_json()).unwrap();
         json["contacts"][0]
             .as_object_mut()
