@@ -505,7 +505,7 @@ mod tests {
 
     #[test]
     fn a_stored_contact_without_the_mark_reads_as_unverified() {
-        let mut p = with_bob();
+        let p = with_bob();
         let mut json: serde_json::Value = serde_json::from_str(&p.to_json()).unwrap();
         json["contacts"][0]
             .as_object_mut()
