@@ -139,6 +139,11 @@ pub struct Person {
 
 impl Person {
     pub async fn launch(driver: &Driver, name: &str) -> Self {
+        Self::launch_with(driver, name, &[]).await
+    }
+
+    /// As [`Person::launch`], with more Chromium flags (a bench's `--js-flags`, say).
+    pub async fn launch_with(driver: &Driver, name: &str, extra_args: &[&str]) -> Self {
         let profile = tempfile::tempdir().unwrap();
         let args = [
             "--headless=new",
@@ -158,6 +163,7 @@ impl Person {
             "--window-size=1100,800",
         ]
         .iter()
+        .chain(extra_args)
         .map(|a| (*a).to_owned())
         .chain([format!("--user-data-dir={}", profile.path().display())])
         .collect::<Vec<_>>();
@@ -177,6 +183,11 @@ impl Person {
             client,
             _profile: profile,
         }
+    }
+
+    /// This browser's profile directory: its processes' command lines name it.
+    pub fn profile_dir(&self) -> &Path {
+        self._profile.path()
     }
 
     pub async fn goto(&self, url: &str) {

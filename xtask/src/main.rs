@@ -5,7 +5,8 @@
 //! - `test`:  `lint`, then set up, build and run every test (unit, scenario, vectors, shim,
 //!   fuzz smoke, browsers)
 //! - `lint`:  `cargo fmt --check` and `cargo clippy -D warnings` (native and wasm32), as `test` does
-//! - `bench [crypto|relay|abuse]`: benchmarks, printed as ratios against a baseline of the same run
+//! - `bench [crypto|relay|abuse|bundle|browser]`: benchmarks as ratios against baselines of the
+//!   same run; with no argument all of them, written to `BENCHMARKS.md`
 //! - `fuzz [seconds]`: every fuzz target for a bounded time
 
 mod bench;
@@ -32,7 +33,7 @@ fn main() -> ExitCode {
         "build-web" => setup::all(setup::Need::WebBuild).and_then(|()| web::build()),
         _ => {
             eprintln!(
-                "usage: cargo xtask <setup|run|test|lint|bench [crypto|relay|abuse]|fuzz [seconds]|build-web>"
+                "usage: cargo xtask <setup|run|test|lint|bench [crypto|relay|abuse|bundle|browser]|fuzz [seconds]|build-web>"
             );
             return ExitCode::from(2);
         }

@@ -67,3 +67,37 @@ fn describe(cmd: &Command) -> String {
     }
     text
 }
+
+/// Runs to completion, passing its stdout through line by line, and returns that stdout (a
+/// bench's report, say); an error names the command.
+pub(crate) fn run_captured(program: &str, args: &[&str]) -> Result<String, String> {
+    use std::io::BufRead as _;
+    let mut cmd = command(program, args);
+    eprintln!("$ {}", describe(&cmd));
+    let mut child = cmd
+        .stdout(Stdio::piped())
+        .spawn()
+        .map_err(|e| format!("cannot start {}: {e}", describe(&cmd)))?;
+    let mut captured = String::new();
+    if let Some(stdout) = child.stdout.take() {
+        for line in std::io::BufReader::new(stdout).lines() {
+            let line = line.map_err(|e| format!("{}: {e}", describe(&cmd)))?;
+            println!("{line}");
+            captured.push_str(&line);
+            captured.push('\n');
+        }
+    }
+    let status = child
+        .wait()
+        .map_err(|e| format!("{}: {e}", describe(&cmd)))?;
+    if status.success() {
+        Ok(captured)
+    } else {
+        Err(format!("`{}` failed ({status})", describe(&cmd)))
+    }
+}
+
+/// The target directory cargo uses (`CARGO_TARGET_DIR` if set).
+pub(crate) fn target_dir() -> PathBuf {
+    std::env::var_os("CARGO_TARGET_DIR").map_or_else(|| root().join("target"), PathBuf::from)
+}

@@ -37,6 +37,16 @@ pub(crate) fn all(_args: &[String]) -> Result<(), String> {
             "--test-threads=1",
         ],
     )?;
+    // The browser bench, briefly, so that it keeps working (its figures: `cargo xtask bench`).
+    sh::run(
+        "cargo",
+        &["build", "-p", "sotto-e2e", "--bin", "browser-bench"],
+    )?;
+    let bench = sh::target_dir().join("debug/browser-bench");
+    sh::run(
+        &bench.display().to_string(),
+        &["--seconds", "3", "--calls", "2"],
+    )?;
     // A short fuzz smoke on every decoder (longer runs: `cargo xtask fuzz`).
     crate::fuzz::run_all(10)?;
     println!(

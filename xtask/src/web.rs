@@ -45,26 +45,41 @@ fn gzip_len(bytes: &[u8]) -> usize {
     gz.finish().expect("writing to memory").len()
 }
 
+/// Raw and gzip bytes of wasm + js, for the app and for the frame worker.
+#[derive(Debug, Clone, Copy, Default)]
+pub(crate) struct BundleSizes {
+    pub(crate) app: (usize, usize),
+    pub(crate) worker: (usize, usize),
+}
+
 /// Sums wasm + js per bundle: files named `frame_worker*` are the worker, the rest the app.
-fn print_sizes(dist: &Path) -> Result<(), String> {
+pub(crate) fn bundle_sizes(dist: &Path) -> Result<BundleSizes, String> {
     let entries =
         std::fs::read_dir(dist).map_err(|e| format!("cannot read {}: {e}", dist.display()))?;
-    let (mut app, mut worker) = ((0, 0), (0, 0));
+    let mut sizes = BundleSizes::default();
     for entry in entries.flatten() {
         let name = entry.file_name().to_string_lossy().into_owned();
         if !(name.ends_with(".wasm") || name.ends_with(".js")) {
             continue;
         }
         let bytes = std::fs::read(entry.path()).map_err(|e| format!("cannot read {name}: {e}"))?;
-        let sizes = if name.starts_with("frame_worker") {
-            &mut worker
+        let bundle = if name.starts_with("frame_worker") {
+            &mut sizes.worker
         } else {
-            &mut app
+            &mut sizes.app
         };
-        sizes.0 += bytes.len();
-        sizes.1 += gzip_len(&bytes);
+        bundle.0 += bytes.len();
+        bundle.1 += gzip_len(&bytes);
     }
-    let kib = |n: usize| n as f64 / 1024.0;
+    Ok(sizes)
+}
+
+pub(crate) fn kib(bytes: usize) -> f64 {
+    bytes as f64 / 1024.0
+}
+
+fn print_sizes(dist: &Path) -> Result<(), String> {
+    let BundleSizes { app, worker } = bundle_sizes(dist)?;
     println!("bundle sizes (wasm + js):");
     println!(
         "  app:    {:7.1} KiB, {:6.1} KiB gzip (goal ≤ 350)",

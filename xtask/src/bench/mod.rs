@@ -1,0 +1,97 @@
+//! `cargo xtask bench [crypto|relay|abuse|bundle|browser]`: benchmarks, each reported as ratios
+//! against a baseline measured in the same run. With no argument it runs them all and writes the
+//! report to `BENCHMARKS.md` (the command, the date, the machine, then each bench's figures).
+
+mod bundle;
+mod crypto;
+mod machine;
+
+use crate::sh;
+
+/// The benches, in the order `all` runs them.
+const ALL: [&str; 5] = ["crypto", "relay", "abuse", "bundle", "browser"];
+
+pub(crate) fn run(args: &[String]) -> Result<(), String> {
+    let which = args.first().map_or("all", String::as_str);
+    if which == "all" {
+        let started = std::time::Instant::now();
+        let mut report = machine::header();
+        for bench in ALL {
+            report.push_str(&one(bench)?);
+        }
+        report.push_str(&format!(
+            "\nAll benches took {:.1} minutes.\n",
+            started.elapsed().as_secs_f64() / 60.0
+        ));
+        let path = sh::root().join("BENCHMARKS.md");
+        std::fs::write(&path, report).map_err(|e| format!("{}: {e}", path.display()))?;
+        println!("report written to {}", path.display());
+        return Ok(());
+    }
+    if !ALL.contains(&which) {
+        return Err(format!(
+            "unknown bench {which:?}; one of {ALL:?}, or none for all"
+        ));
+    }
+    one(which).map(|_| ())
+}
+
+/// Runs one bench; returns its section of the report.
+fn one(bench: &str) -> Result<String, String> {
+    match bench {
+        "crypto" => crypto::run(),
+        "relay" => shim_bench(
+            "relay-bench",
+            "Relay throughput and latency (shim vs a bare forwarder)",
+        ),
+        "abuse" => shim_bench(
+            "abuse-bench",
+            "A good client's latency while the shim is attacked",
+        ),
+        "bundle" => bundle::run(),
+        _ => browser(),
+    }
+}
+
+/// The shim's benches start the release shim binary as a separate process, so build both.
+fn shim_bench(bin: &str, title: &str) -> Result<String, String> {
+    sh::run(
+        "cargo",
+        &["build", "--release", "-p", "sotto-shim", "--bins"],
+    )?;
+    let out = sh::run_captured(&release_bin(bin), &[])?;
+    Ok(format!(
+        "\n## {title}\n\n`{bin}` (`cargo xtask bench {}`):\n\n```text\n{out}```\n",
+        bin.trim_end_matches("-bench")
+    ))
+}
+
+/// Real headless Chromium: frame transforms, CPU and call set-up against their anchors.
+fn browser() -> Result<String, String> {
+    crate::setup::all(crate::setup::Need::Everything)?;
+    crate::web::build()?;
+    sh::run(
+        "cargo",
+        &[
+            "build",
+            "--release",
+            "-p",
+            "sotto-e2e",
+            "--bin",
+            "browser-bench",
+        ],
+    )?;
+    let out = sh::run_captured(&release_bin("browser-bench"), &[])?;
+    Ok(format!(
+        "\n## In the browser (`browser-bench`, `cargo xtask bench browser`)\n\n{out}"
+    ))
+}
+
+/// A release binary in the target directory cargo uses (`CARGO_TARGET_DIR` if set).
+pub(crate) fn release_bin(name: &str) -> String {
+    sh::target_dir()
+        .join("release")
+        .join(name)
+        .display()
+        .to_string()
+}
