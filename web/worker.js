@@ -10,12 +10,12 @@ const waiting = [];
 self.onrtctransform = (event) => waiting.push(["transform", event.transformer]);
 self.onmessage = (event) => waiting.push(["message", event.data]);
 
-importScripts("./frame_worker.js");
-wasm_bindgen("./frame_worker_bg.wasm").then(() => {
-  self.onrtctransform = (event) => wasm_bindgen.attach(event.transformer);
+importScripts("./frame_transform.js", "./frame_worker.js");
+wasm_bindgen("./frame_worker_bg.wasm").then((wasm) => {
+  self.onrtctransform = (event) => attachFrameTransform(event.transformer, wasm);
   self.onmessage = (event) => wasm_bindgen.on_message(event.data);
   for (const [kind, item] of waiting.splice(0)) {
-    if (kind === "transform") wasm_bindgen.attach(item);
+    if (kind === "transform") attachFrameTransform(item, wasm);
     else wasm_bindgen.on_message(item);
   }
 }, (error) => {

@@ -13,7 +13,7 @@ use crate::server::BenchServer;
 use crate::stats::{Spread, quantile};
 
 /// The variants, in the order they run.
-pub(crate) const VARIANTS: [&str; 3] = ["passthrough", "sotto", "webcrypto"];
+pub(crate) const VARIANTS: [&str; 4] = ["passthrough", "copy", "sotto", "webcrypto"];
 
 /// What one variant measured.
 #[derive(Debug)]

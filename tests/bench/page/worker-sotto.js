@@ -9,9 +9,10 @@ let onData = forward;
 self.onrtctransform = (event) => waiting.push(["transform", event.transformer]);
 self.onmessage = benchMessages((data) => onData(data));
 
-const attach = (transformer) => timed(transformer, (inner) => wasm_bindgen.attach(inner));
-importScripts("../frame_worker.js");
-wasm_bindgen("../frame_worker_bg.wasm").then(() => {
+let attach = null;
+importScripts("../frame_transform.js", "../frame_worker.js");
+wasm_bindgen("../frame_worker_bg.wasm").then((wasm) => {
+  attach = (transformer) => timed(transformer, (inner) => attachFrameTransform(inner, wasm));
   self.onrtctransform = (event) => attach(event.transformer);
   onData = (data) => wasm_bindgen.on_message(data);
   for (const [kind, item] of waiting.splice(0)) {

@@ -1,18 +1,14 @@
-//! The worker's browser glue: turns each transformer's readable stream into a TransformStream
-//! whose `transform()` runs [`FrameCrypto::process`] synchronously, and keeps the calls' keys
-//! by slot as the page sends them.
+//! The worker's browser glue: keeps each transformer's state and the calls' keys by slot as the
+//! page sends them. `web/frame_transform.js` pipes each transformer's frames through a
+//! `transform()` that copies a frame into this side's buffer ([`frame_buffer`]) and runs
+//! [`FrameCrypto::process`] on it synchronously ([`process_frame`]).
 
 use std::cell::RefCell;
 use std::collections::HashMap;
-use std::rc::Rc;
 
-use js_sys::{Object, Reflect, Uint8Array};
 use sotto_shared::crypto::MediaSecret;
 use wasm_bindgen::prelude::*;
-use web_sys::{
-    DedicatedWorkerGlobalScope, RtcEncodedVideoFrame, RtcRtpScriptTransformer, TransformStream,
-    TransformStreamDefaultController,
-};
+use web_sys::{DedicatedWorkerGlobalScope, RtcRtpScriptTransformer};
 
 use super::{Counters, FrameCrypto, FromWorker, Operation, ToWorker, TransformOptions};
 
@@ -121,71 +117,98 @@ fn request_key_frame(transformer: &RtcRtpScriptTransformer) {
     });
 }
 
-/// Takes over one transformer (called from `worker.js` for every `rtctransform` event).
+thread_local! {
+    /// Every transform this worker has taken over, by the number `attach` gave it. They live as
+    /// long as the worker: a transformer's streams end with its call, not its state.
+    static TRANSFORMS: RefCell<Vec<Transform>> = const { RefCell::new(Vec::new()) };
+}
+
+/// One transformer's state and the frame buffer JS copies frames into.
+struct Transform {
+    state: State,
+    transformer: RtcRtpScriptTransformer,
+}
+
+/// Room for what encryption appends (tag and trailer) without moving the buffer: JS keeps the
+/// pointer `frame_buffer` returned across `process_frame`.
+const GROWTH: usize = 64;
+
+/// Takes over one transformer (called from `frame_transform.js` for every `rtctransform`
+/// event). Returns its number, or `None` when its options are unusable: the caller then leaves
+/// its streams unpiped, which stops its media (fails closed, no frame passes in clear).
 #[wasm_bindgen]
-pub fn attach(transformer: RtcRtpScriptTransformer) {
+pub fn attach(transformer: RtcRtpScriptTransformer) -> Option<u32> {
     COUNTERS.with(|c| c.borrow_mut().transforms += 1);
     let options: Result<TransformOptions, String> =
         serde_wasm_bindgen::from_value(transformer.options()).map_err(|e| e.to_string());
-    let Ok(options) = options.inspect_err(|e| {
-        web_sys::console::error_1(
-            &format!("frame transform misconfigured, dropping all frames: {e}").into(),
-        );
-    }) else {
-        // Fail closed: no frame is ever passed on in clear. Leaving the transformer's streams
-        // unpiped stops its media.
-        return;
-    };
-    let state = Rc::new(RefCell::new(State {
+    let options = options
+        .inspect_err(|e| {
+            web_sys::console::error_1(
+                &format!("frame transform misconfigured, dropping all frames: {e}").into(),
+            );
+        })
+        .ok()?;
+    let state = State {
         options,
         crypto: None,
         broken: false,
         buffer: Vec::with_capacity(64 * 1024),
-    }));
-    let this = transformer.clone();
-    let transform = Closure::<dyn FnMut(JsValue, TransformStreamDefaultController)>::new(
-        move |chunk: JsValue, controller: TransformStreamDefaultController| {
-            let frame: RtcEncodedVideoFrame = chunk.clone().unchecked_into(); // audio frames have the same `data`
-            let data = Uint8Array::new(&frame.data());
-            let len = data.length() as usize;
-            let mut guard = state.borrow_mut();
-            let state = &mut *guard;
-            if state.crypto(&this).is_none() {
-                COUNTERS.with(|c| {
-                    let mut c = c.borrow_mut();
-                    if state.broken {
-                        c.dropped_not_ours += 1;
-                    } else {
-                        c.waiting_for_key += 1;
-                    }
-                });
-                return;
-            }
-            let State { crypto, buffer, .. } = state;
-            let crypto = crypto.as_mut().expect("built just above");
-            buffer.clear();
-            buffer.resize(len, 0);
-            data.copy_to(&mut buffer[..]);
-            let keep = COUNTERS.with(|c| crypto.process(buffer, &mut c.borrow_mut()));
-            if keep {
-                let out = Uint8Array::new_with_length(buffer.len() as u32);
-                out.copy_from(&buffer[..]);
-                frame.set_data(&out.buffer());
-                let _ = controller.enqueue_with_chunk(&chunk);
-            }
-        },
-    );
-    let transformer_obj = Object::new();
-    let _ = Reflect::set(&transformer_obj, &"transform".into(), transform.as_ref());
-    transform.forget(); // owned by the stream for the transformer's life
-    let Ok(stream) = TransformStream::new_with_transformer(&transformer_obj) else {
-        return;
     };
-    let piped = transformer
-        .readable()
-        .pipe_through(&web_sys::ReadableWritablePair::new(
-            &stream.readable(),
-            &stream.writable(),
-        ));
-    let _ = piped.pipe_to(&transformer.writable());
+    TRANSFORMS.with(|t| {
+        let mut transforms = t.borrow_mut();
+        transforms.push(Transform { state, transformer });
+        u32::try_from(transforms.len() - 1).ok()
+    })
+}
+
+/// Makes transform `id`'s buffer `len` bytes long and returns where it starts in wasm memory;
+/// JS copies the frame there. Null for an unknown `id`.
+#[wasm_bindgen]
+pub fn frame_buffer(id: u32, len: usize) -> *mut u8 {
+    TRANSFORMS.with(|t| {
+        let mut transforms = t.borrow_mut();
+        let Some(transform) = transforms.get_mut(id as usize) else {
+            return std::ptr::null_mut();
+        };
+        let buffer = &mut transform.state.buffer;
+        buffer.clear();
+        buffer.reserve(len + GROWTH);
+        buffer.resize(len, 0);
+        buffer.as_mut_ptr()
+    })
+}
+
+/// Encrypts or decrypts the frame JS copied into transform `id`'s buffer, in place. Returns
+/// the length of the result, at the same address, or -1: drop the frame. One call per frame
+/// with numbers only: each call across the wasm boundary with a JS object costs more than the
+/// cipher does (docs/DEVELOPING.md, the browser bench).
+#[wasm_bindgen]
+pub fn process_frame(id: u32) -> i32 {
+    TRANSFORMS.with(|t| {
+        let mut transforms = t.borrow_mut();
+        let Some(Transform { state, transformer }) = transforms.get_mut(id as usize) else {
+            return -1;
+        };
+        if state.crypto(transformer).is_none() {
+            COUNTERS.with(|c| {
+                let mut c = c.borrow_mut();
+                if state.broken {
+                    c.dropped_not_ours += 1;
+                } else {
+                    c.waiting_for_key += 1;
+                }
+            });
+            return -1;
+        }
+        let State { crypto, buffer, .. } = state;
+        let crypto = crypto.as_mut().expect("built just above");
+        let start = buffer.as_ptr();
+        let keep = COUNTERS.with(|c| crypto.process(buffer, &mut c.borrow_mut()));
+        // JS reads the result where it wrote the frame; `GROWTH` makes a move impossible, and
+        // a frame is never passed on from a stale address.
+        match (keep, std::ptr::eq(start, buffer.as_ptr())) {
+            (true, true) => i32::try_from(buffer.len()).unwrap_or(-1),
+            _ => -1,
+        }
+    })
 }

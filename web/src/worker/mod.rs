@@ -17,4 +17,4 @@ pub use transform::{FrameCrypto, Operation, TransformOptions};
 #[cfg(target_arch = "wasm32")]
 mod glue;
 #[cfg(target_arch = "wasm32")]
-pub use glue::{attach, on_message, start};
+pub use glue::{attach, frame_buffer, on_message, process_frame, start};
