@@ -1,8 +1,18 @@
-//! Candidate batching (DESIGN §3): the offer or answer waits up to `ice_wait` (or for gathering
-//! to complete) so it carries the first candidates; later candidates go out every
-//! `candidate_batch`, and a final batch says `done`.
+//! Candidate batching (DESIGN §3): the offer or answer waits for its first candidates, then goes
+//! with them; later candidates go out at once after a quiet `candidate_batch`, otherwise at the
+//! end of that window, and a final batch says `done`.
+//!
+//! How long the description waits: until gathering completes, or [`SETTLE`] after the first
+//! candidate, or `ice_wait` at most. It used to wait for completion (or `ice_wait`) alone, which
+//! in a browser came ~100–140 ms after the host candidates, a third of a loopback call's set-up
+//! (the browser bench, docs/DEVELOPING.md). Host candidates of every interface arrive together,
+//! so a short settle keeps them in the description; a STUN or TURN candidate, which needs a round
+//! trip, follows in its own batch at once instead of waiting out the window.
 
 use crate::time::{Duration, Millis};
+
+/// How long the description waits after its first candidate for the others gathered with it.
+pub(crate) const SETTLE: Duration = Duration::ms(40);
 use crate::wire::signal::IceCandidate;
 
 #[derive(Debug, Default)]
@@ -15,6 +25,8 @@ pub(crate) struct IceBatcher {
     description_sent: bool,
     pending: Vec<IceCandidate>,
     batch_deadline: Option<Millis>,
+    /// When the last batch of later candidates went out.
+    last_batch: Option<Millis>,
     gathering_complete: bool,
     done_sent: bool,
 }
@@ -43,7 +55,12 @@ impl IceBatcher {
         sdp: String,
     ) -> Option<IceSend> {
         self.held_description = Some(sdp);
-        self.description_deadline = Some(now + wait);
+        let settle = if self.pending.is_empty() {
+            wait
+        } else {
+            SETTLE.min(wait)
+        };
+        self.description_deadline = Some(now + settle);
         self.description_sent = false;
         if self.gathering_complete {
             self.release_description()
@@ -62,7 +79,11 @@ impl IceBatcher {
     pub(crate) fn candidate(&mut self, now: Millis, batch: Duration, candidate: IceCandidate) {
         self.pending.push(candidate);
         if self.description_sent {
-            self.batch_deadline.get_or_insert(now + batch);
+            // At once after a quiet window; otherwise when the window ends.
+            let at = self.last_batch.map_or(now, |last| (last + batch).max(now));
+            self.batch_deadline.get_or_insert(at);
+        } else if let Some(deadline) = self.description_deadline {
+            self.description_deadline = Some(deadline.min(now + SETTLE));
         }
     }
 
@@ -100,6 +121,7 @@ impl IceBatcher {
         if self.batch_deadline.is_some_and(|d| d <= now) {
             self.batch_deadline = None;
             if !self.pending.is_empty() {
+                self.last_batch = Some(now);
                 return Some(IceSend::Candidates {
                     candidates: std::mem::take(&mut self.pending),
                     done: false,
