@@ -28,7 +28,8 @@ pub(super) fn rng() -> Rng {
     UnwrapErr(getrandom::SysRng)
 }
 
-const STATS_EVERY_MS: u32 = 1000;
+/// Often enough for `MediaWatch` to notice a stall within its second (plus one sample).
+const STATS_EVERY_MS: u32 = 500;
 /// How long a notice stays up unless closed.
 const NOTICE_MS: u32 = 8_000;
 /// How long the "call ended" message stays up unless closed.
