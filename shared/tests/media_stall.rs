@@ -68,3 +68,15 @@ fn a_relay_that_refuses_us_ends_the_call_by_name_on_both_sides() {
     assert_eq!(w.ended("bob"), Some(EndReason::TurnFailed));
     assert_eq!(w.ended("alice"), Some(EndReason::TurnFailed));
 }
+
+#[test]
+fn a_signal_lost_while_reconnecting_leaves_the_call_to_the_give_up_timer() {
+    let mut w = connected(123);
+    rtc(&mut w, "bob", RtcEvent::InboundMedia { flowing: false });
+    rtc(&mut w, "bob", RtcEvent::SendFailed);
+    assert_eq!(
+        w.state("bob"),
+        Some(CallState::Reconnecting),
+        "the signalling is down with the link; the link may return"
+    );
+}

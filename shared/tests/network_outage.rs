@@ -80,11 +80,26 @@ fn survives(seed: u64, secs: u64) -> World {
 }
 
 #[test]
-fn a_three_second_outage_recovers_with_one_restart() {
+fn a_three_second_outage_recovers_with_a_new_offer_once_the_link_is_back() {
     let w = survives(110, 3);
-    assert_eq!(restart_offers(&w), [1], "the callee restarts once, at once");
-    assert_eq!(renegotiations(&w, SdpRole::Offer), [1]);
-    assert_eq!(renegotiations(&w, SdpRole::Answer), [1]);
+    assert_eq!(
+        renegotiations(&w, SdpRole::Offer),
+        [1, 2],
+        "the callee restarts at once; that offer, made without a link, gathered nothing, so its \
+         answer (proof the link is back) brings a new one"
+    );
+    assert_eq!(renegotiations(&w, SdpRole::Answer), [1, 2]);
+    let applied = w
+        .ep("bob")
+        .rtc
+        .actions
+        .iter()
+        .filter(|a| matches!(a, RtcAction::ApplyAnswer { .. }))
+        .count();
+    assert_eq!(
+        applied, 2,
+        "the initial answer and generation 2's, never the futile one"
+    );
 }
 
 #[test]
@@ -92,8 +107,9 @@ fn a_twelve_second_outage_applies_only_the_newest_of_the_queued_restarts() {
     let w = survives(111, 12);
     assert_eq!(
         renegotiations(&w, SdpRole::Offer),
-        [1, 2],
-        "one attempt at the loss, the next only when the first ran out"
+        [1, 2, 3],
+        "one attempt at the loss, the next only when the first ran out, the last once the \
+         link is back"
     );
     let offered_at: Vec<Millis> = w
         .sent("renegotiate")
@@ -107,7 +123,7 @@ fn a_twelve_second_outage_applies_only_the_newest_of_the_queued_restarts() {
     );
     assert_eq!(
         renegotiations(&w, SdpRole::Answer),
-        [2],
+        [2, 3],
         "both offers arrive together; the stale one is never answered"
     );
     let applied = w
@@ -117,7 +133,7 @@ fn a_twelve_second_outage_applies_only_the_newest_of_the_queued_restarts() {
         .iter()
         .filter(|a| matches!(a, RtcAction::ApplyOffer { .. }))
         .count();
-    assert_eq!(applied, 3, "the initial offer, then one restart at a time");
+    assert_eq!(applied, 4, "the initial offer, then one restart at a time");
 }
 
 #[test]

@@ -16,6 +16,10 @@ use fantoccini::{Client, ClientBuilder, Locator};
 use serde_json::{Value, json};
 use tokio::sync::oneshot;
 
+pub mod coturn;
+pub mod netns;
+pub mod shim_process;
+
 pub const CHROMIUM: &str = "/usr/bin/chromium";
 pub const CHROMEDRIVER: &str = "/usr/bin/chromedriver";
 
@@ -139,6 +143,12 @@ pub struct Person {
 
 impl Person {
     pub async fn launch(driver: &Driver, name: &str) -> Self {
+        Self::launch_with(driver, name, &[]).await
+    }
+
+    /// With more Chromium flags (e.g. `--unsafely-treat-insecure-origin-as-secure=…` for an
+    /// app served over http on a non-loopback address).
+    pub async fn launch_with(driver: &Driver, name: &str, extra_args: &[String]) -> Self {
         let profile = tempfile::tempdir().unwrap();
         let args = [
             "--headless=new",
@@ -160,6 +170,7 @@ impl Person {
         .iter()
         .map(|a| (*a).to_owned())
         .chain([format!("--user-data-dir={}", profile.path().display())])
+        .chain(extra_args.iter().cloned())
         .collect::<Vec<_>>();
         let mut caps = Capabilities::new();
         caps.insert("browserName".into(), json!("chrome"));
@@ -272,7 +283,12 @@ impl Person {
 
     /// Opens the app and creates a profile.
     pub async fn sign_up(&self, shim: &Shim, test_settings: &[(&str, &str)]) {
-        self.goto(&shim.url()).await;
+        self.sign_up_at(&shim.url(), test_settings).await;
+    }
+
+    /// Opens the app at `url` and creates a profile.
+    pub async fn sign_up_at(&self, url: &str, test_settings: &[(&str, &str)]) {
+        self.goto(url).await;
         if !test_settings.is_empty() {
             for (k, v) in test_settings {
                 self.js(&format!("localStorage.setItem('sotto.test.{k}', '{v}')"))

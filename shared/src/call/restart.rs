@@ -26,8 +26,24 @@ pub(crate) struct Restarts {
     attempt_deadline: Option<Millis>,
     /// Offerer: when to start the next attempt.
     due: Option<Millis>,
+    /// Offerer: local candidates gathered for the attempt in flight.
+    candidates: u32,
     /// Answerer: the newest offer that arrived while another description was being made.
     pending_offer: Option<(u32, String)>,
+}
+
+/// What the offerer does with a restart answer.
+#[derive(Debug, PartialEq, Eq)]
+pub(crate) enum AnswerFate {
+    /// It answers the attempt in flight: apply it.
+    Apply,
+    /// It answers the attempt in flight, but that offer was made while the network was down
+    /// (it gathered no candidate, so no pair can form): applying it would replace a path that
+    /// may have come back by itself with one that cannot work. Make a new offer instead: the
+    /// answer's arrival shows the network is back.
+    Futile,
+    /// An attempt already given up: ignore it.
+    Stale,
 }
 
 /// What the answerer does with a restart offer.
@@ -94,19 +110,27 @@ impl Restarts {
         self.attempts += 1;
         self.generation += 1;
         self.in_flight = Some(self.generation);
+        self.candidates = 0;
         self.attempt_deadline = Some(now + config.restart_answer_timeout);
         Some(self.generation)
     }
 
-    /// Offerer: an answer for `generation` arrived. True when it answers the attempt in
-    /// flight (apply it); false when it is stale (ignore it).
-    pub(crate) fn answered(&mut self, generation: u32) -> bool {
+    /// Offerer: a local candidate was gathered (for the newest offer).
+    pub(crate) fn candidate(&mut self) {
+        self.candidates += 1;
+    }
+
+    /// Offerer: an answer for `generation` arrived.
+    pub(crate) fn answered(&mut self, generation: u32) -> AnswerFate {
         if self.in_flight != Some(generation) {
-            return false;
+            return AnswerFate::Stale;
         }
         // The attempt's deadline stays: if the path is still lost then, the next one starts.
         self.in_flight = None;
-        true
+        if self.candidates == 0 {
+            return AnswerFate::Futile;
+        }
+        AnswerFate::Apply
     }
 
     /// Answerer: a restart offer arrived; `busy` when a description is being made now.
@@ -154,12 +178,13 @@ mod tests {
         let t = Millis(1000);
         r.want_at(t);
         assert_eq!(r.poll_start(t, &config(), true, false), Some(1));
+        r.candidate();
         r.want_at(t + Duration::secs(2));
         assert_eq!(
             r.poll_start(t + Duration::secs(2), &config(), true, false),
             None
         );
-        assert!(r.answered(1));
+        assert_eq!(r.answered(1), AnswerFate::Apply);
         let next = t + config().restart_answer_timeout;
         assert_eq!(
             r.deadline(),
@@ -178,8 +203,12 @@ mod tests {
         let overdue = t + config().restart_answer_timeout;
         assert_eq!(r.deadline(), Some(overdue));
         assert_eq!(r.poll_start(overdue, &config(), true, false), Some(2));
-        assert!(!r.answered(1), "the first attempt's answer is stale now");
-        assert!(r.answered(2));
+        assert_eq!(r.answered(1), AnswerFate::Stale, "given up on");
+        assert_eq!(
+            r.answered(2),
+            AnswerFate::Futile,
+            "no candidate was gathered for it"
+        );
     }
 
     #[test]
@@ -189,7 +218,8 @@ mod tests {
         for generation in 1..=config().max_restarts {
             r.want_at(t);
             assert_eq!(r.poll_start(t, &config(), true, false), Some(generation));
-            assert!(r.answered(generation));
+            r.candidate();
+            assert_eq!(r.answered(generation), AnswerFate::Apply);
             t = t + Duration::secs(1);
         }
         r.want_at(t);

@@ -5,7 +5,7 @@ use std::collections::VecDeque;
 
 use crate::call::ice::{IceBatcher, IceSend};
 use crate::call::inbox::Inbox;
-use crate::call::restart::{OfferFate, Restarts};
+use crate::call::restart::{AnswerFate, OfferFate, Restarts};
 use crate::call::{
     CallError, CallInfo, CallState, Event, IceState, Output, Peer, PhoneConfig, RtcAction, RtcEvent,
 };
@@ -486,8 +486,13 @@ impl Session {
             ) if self.prepared => {
                 // An answer to an attempt we already gave up on is ignored: our local
                 // description is a newer offer now.
-                if self.restarts.answered(generation) {
-                    self.rtc(out, RtcAction::ApplyAnswer { sdp });
+                match self.restarts.answered(generation) {
+                    AnswerFate::Apply => self.rtc(out, RtcAction::ApplyAnswer { sdp }),
+                    AnswerFate::Futile => {
+                        self.restarts.want_at(now);
+                        self.start_due_restart(now, config, out);
+                    }
+                    AnswerFate::Stale => {}
                 }
             }
             (
@@ -565,7 +570,8 @@ impl Session {
                 }
             }
             RtcEvent::LocalCandidate(candidate) => {
-                self.ice.candidate(now, config.candidate_batch, candidate)
+                self.restarts.candidate();
+                self.ice.candidate(now, config.candidate_batch, candidate);
             }
             RtcEvent::GatheringComplete => {
                 let send = self.ice.gathering_complete();
@@ -575,6 +581,11 @@ impl Session {
             RtcEvent::InboundMedia { flowing } => self.handle_flow(now, config, flowing, out),
             RtcEvent::RelayUnreachable => self.hang_up(out, EndReason::TurnFailed),
             RtcEvent::MediaFailed => self.hang_up(out, EndReason::MediaFailed),
+            // Reconnecting, the signalling is usually down with the media path (one link):
+            // a lost restart offer only means its attempt runs out and the next follows, and
+            // the give-up timer decides the call. Ending it here ended calls 10 s into any
+            // outage, before the link could return (issue #11).
+            RtcEvent::SendFailed if self.state == CallState::Reconnecting => {}
             RtcEvent::SendFailed => self.end(out, EndReason::SignallingFailed, None),
         }
         Ok(())

@@ -290,6 +290,9 @@ impl World {
 
     fn rtc_apply(&mut self, name: &str, call_id: CallId, action: RtcAction) {
         let now = self.now;
+        // A phone whose whole link is down (its relay messages held) has no interface to
+        // gather on; one whose media path alone is cut still gathers.
+        let network_up = !self.relay.offline.contains(&peer(name));
         let name_owned = name.to_owned();
         let ep = self.endpoints.get_mut(&peer(name)).unwrap();
         ep.rtc_log.push((call_id, action.clone()));
@@ -324,7 +327,7 @@ impl World {
                 }
                 let sdp = format!("offer {name_owned} gen {}", rtc.generation);
                 rtc.local_description = Some(sdp.clone());
-                rtc.schedule_gathering(now, sdp, &name_owned);
+                rtc.schedule_gathering(now, sdp, &name_owned, network_up);
             }
             RtcAction::ApplyOffer { sdp } => {
                 assert!(
@@ -339,7 +342,7 @@ impl World {
                 rtc.remote_description = Some(sdp);
                 let answer = format!("answer {name_owned} gen {}", rtc.generation);
                 rtc.local_description = Some(answer.clone());
-                rtc.schedule_gathering(now, answer, &name_owned);
+                rtc.schedule_gathering(now, answer, &name_owned, network_up);
             }
             RtcAction::ApplyAnswer { sdp } => {
                 assert_eq!(
@@ -679,11 +682,17 @@ impl World {
 }
 
 impl FakeRtc {
-    /// Candidates trickle in over about a second; gathering completes at 1.2 s.
-    fn schedule_gathering(&mut self, now: Millis, sdp: String, name: &str) {
+    /// Candidates trickle in over about a second; gathering completes at 1.2 s. Without a
+    /// network (a link that is down), none: as in Chromium, gathering just completes.
+    fn schedule_gathering(&mut self, now: Millis, sdp: String, name: &str, network_up: bool) {
         self.scheduled
             .push((now + Duration::ms(15), RtcEvent::LocalDescription { sdp }));
-        for (i, at) in [40u64, 120, 600, 1100].into_iter().enumerate() {
+        let times: &[u64] = if network_up {
+            &[40, 120, 600, 1100]
+        } else {
+            &[]
+        };
+        for (i, &at) in times.iter().enumerate() {
             let candidate = IceCandidate {
                 candidate: format!(
                     "candidate:{i} 1 udp 100 {name} gen {} typ host",

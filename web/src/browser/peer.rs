@@ -114,6 +114,15 @@ impl PeerSession {
             match e.candidate() {
                 Some(c) if !c.candidate().is_empty() => {
                     *done.borrow_mut() = false;
+                    // What is signalled, for tests (relay-only: never a host address).
+                    crate::browser::dom::log(&format!(
+                        "local candidate typ {}",
+                        c.candidate()
+                            .split(" typ ")
+                            .nth(1)
+                            .and_then(|t| t.split(' ').next())
+                            .unwrap_or("?")
+                    ));
                     if c.candidate().contains(" typ relay") {
                         relays2.set(relays2.get() + 1);
                     }
@@ -169,6 +178,7 @@ impl PeerSession {
                     RtcIceConnectionState::Failed => IceState::Failed,
                     _ => IceState::Closed,
                 };
+                crate::browser::dom::log(&format!("ice {state:?}"));
                 ev(RtcEvent::Ice(state));
             },
         ));

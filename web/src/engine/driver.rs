@@ -283,6 +283,9 @@ impl Engine {
     fn on_event(self: &Rc<Self>, event: Event) {
         match event {
             Event::Call(info) => {
+                // Timestamped in `sottoLog`, so a test can time a browser it cannot reach
+                // meanwhile (one whose link is cut).
+                dom::log(&format!("call state {}", info.state));
                 let name = self
                     .client
                     .borrow()

@@ -26,7 +26,7 @@ pub struct MediaWatch {
 impl MediaWatch {
     /// No packet for this long, after some arrived, is a stall (ms). Audio alone brings
     /// 50 packets a second.
-    pub const STALL_MS: f64 = 1000.0;
+    pub const STALL_MS: f64 = 750.0;
     /// The quality badge looks this far back (ms).
     pub const WINDOW_MS: f64 = 3000.0;
 

@@ -61,6 +61,17 @@ struct Source {
 impl Engine {
     /// Carries out one WebRTC action for `call_id`.
     pub(super) fn rtc(self: &Rc<Self>, call_id: CallId, action: RtcAction) {
+        // The order of operations, for tests and bug reports (never the SDP or a key).
+        let what = match &action {
+            RtcAction::Prepare { .. } => "prepare".to_owned(),
+            RtcAction::SetKeys { .. } => "set keys".to_owned(),
+            RtcAction::CreateOffer { ice_restart } => format!("create offer restart={ice_restart}"),
+            RtcAction::ApplyOffer { .. } => "apply offer".to_owned(),
+            RtcAction::ApplyAnswer { .. } => "apply answer".to_owned(),
+            RtcAction::AddCandidates(c) => format!("add {} candidates", c.len()),
+            RtcAction::Close => "close".to_owned(),
+        };
+        crate::browser::dom::log(&format!("rtc {what}"));
         match action {
             RtcAction::Prepare { role, media } => self.prepare(call_id, role, media),
             RtcAction::SetKeys { secret, .. } => {
