@@ -12,8 +12,9 @@ const CARGO_FUZZ: &str = "0.13.1";
 /// (aws-lc-rs, under str0m, needs only the C compiler). Needed by `clippy --workspace`
 /// already, so installed for every command.
 const DEBIAN_BUILD: [&str; 1] = ["cmake"];
-/// Browsers and TURN for the browser tests, from Debian 12 (bookworm).
-const DEBIAN_PACKAGES: [&str; 3] = ["chromium", "chromium-driver", "coturn"];
+/// Browsers and TURN for the browser tests, from Debian 12 (bookworm); `ip` for the tests' own
+/// network namespaces.
+const DEBIAN_PACKAGES: [&str; 4] = ["chromium", "chromium-driver", "coturn", "iproute2"];
 /// npm installs the pinned wasm-opt; Debian 12 has Node.js 18 and npm 9, which run it.
 const DEBIAN_NODE: [&str; 2] = ["nodejs", "npm"];
 /// `cargo xtask test` checks formatting and lints before anything else.
