@@ -2,9 +2,10 @@
 //! docs/SELF-HOSTING.md recommends (`use-auth-secret`, a shared secret the shim mints
 //! credentials from), reduced to one UDP listener on 127.0.0.1.
 
-use std::net::{TcpListener, UdpSocket};
+use std::net::{SocketAddr, TcpListener, UdpSocket};
 use std::process::{Child, Command, Stdio};
-use std::time::{Duration, Instant};
+
+use crate::wait_for_port;
 
 pub const TURNSERVER: &str = "/usr/bin/turnserver";
 
@@ -44,14 +45,7 @@ impl Coturn {
             .stderr(Stdio::null())
             .spawn()
             .expect("turnserver starts");
-        let deadline = Instant::now() + Duration::from_secs(10);
-        while tokio::net::TcpStream::connect(("127.0.0.1", port))
-            .await
-            .is_err()
-        {
-            assert!(Instant::now() < deadline, "coturn did not start");
-            tokio::time::sleep(Duration::from_millis(50)).await;
-        }
+        wait_for_port(SocketAddr::from(([127, 0, 0, 1], port)), "coturn").await;
         Self { child, port, dir }
     }
 

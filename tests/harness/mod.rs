@@ -17,6 +17,7 @@ use serde_json::{Value, json};
 use tokio::sync::oneshot;
 
 pub mod coturn;
+pub mod firefox;
 pub mod netns;
 pub mod shim_process;
 
@@ -84,6 +85,16 @@ impl Drop for Shim {
     }
 }
 
+/// Waits until something accepts TCP connections on `addr` (a process the harness started:
+/// `what`), for at most 15 s.
+pub async fn wait_for_port(addr: SocketAddr, what: &str) {
+    let deadline = Instant::now() + Duration::from_secs(15);
+    while tokio::net::TcpStream::connect(addr).await.is_err() {
+        assert!(Instant::now() < deadline, "{what} did not start");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+}
+
 /// A chromedriver process.
 pub struct Driver {
     child: Child,
@@ -110,14 +121,7 @@ impl Driver {
             .process_group(0)
             .spawn()
             .expect("chromedriver starts");
-        let deadline = Instant::now() + Duration::from_secs(15);
-        while tokio::net::TcpStream::connect(("127.0.0.1", port))
-            .await
-            .is_err()
-        {
-            assert!(Instant::now() < deadline, "chromedriver did not start");
-            tokio::time::sleep(Duration::from_millis(50)).await;
-        }
+        wait_for_port(SocketAddr::from(([127, 0, 0, 1], port)), "chromedriver").await;
         Self {
             child,
             url: format!("http://127.0.0.1:{port}"),

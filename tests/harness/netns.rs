@@ -3,13 +3,12 @@
 //! root (or CAP_NET_ADMIN and CAP_SYS_ADMIN); where the machine forbids namespaces,
 //! [`Netns::create`] says why, and the test skips with that reason printed.
 
-use std::net::{Ipv4Addr, TcpListener};
+use std::net::{Ipv4Addr, SocketAddr, TcpListener};
 use std::os::unix::process::CommandExt as _;
 use std::process::{Command, Stdio};
 use std::sync::atomic::{AtomicU32, Ordering};
-use std::time::{Duration, Instant};
 
-use crate::{CHROMEDRIVER, Driver};
+use crate::{CHROMEDRIVER, Driver, wait_for_port};
 
 pub struct Netns {
     pub name: String,
@@ -95,17 +94,11 @@ impl Netns {
             .process_group(0)
             .spawn()
             .expect("chromedriver starts in the namespace");
-        let deadline = Instant::now() + Duration::from_secs(15);
-        while tokio::net::TcpStream::connect((self.ns_ip, port))
-            .await
-            .is_err()
-        {
-            assert!(
-                Instant::now() < deadline,
-                "chromedriver did not start in the namespace"
-            );
-            tokio::time::sleep(Duration::from_millis(50)).await;
-        }
+        wait_for_port(
+            SocketAddr::from((self.ns_ip, port)),
+            "chromedriver in the namespace",
+        )
+        .await;
         Driver {
             child,
             url: format!("http://{}:{port}", self.ns_ip),

@@ -6,6 +6,8 @@ use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
+use crate::wait_for_port;
+
 use crate::root;
 
 pub struct ShimProcess {
@@ -69,11 +71,7 @@ impl ShimProcess {
             .spawn()
             .expect("the shim starts");
         self.child = Some(child);
-        let deadline = Instant::now() + Duration::from_secs(15);
-        while tokio::net::TcpStream::connect(self.addr).await.is_err() {
-            assert!(Instant::now() < deadline, "the shim did not start");
-            tokio::time::sleep(Duration::from_millis(20)).await;
-        }
+        wait_for_port(self.addr, "the shim").await;
     }
 
     pub fn url(&self) -> String {

@@ -24,6 +24,7 @@ use web_sys::{
 };
 
 use crate::browser::worker::FrameWorker;
+use crate::engine::remote_sdp::without_orphan_feedback;
 use crate::engine::view::MediaStats;
 use crate::worker::Operation;
 
@@ -352,7 +353,7 @@ impl PeerSession {
     /// unencrypted.
     pub async fn apply_offer(&self, sdp: &str) -> Result<(), String> {
         let desc = RtcSessionDescriptionInit::new(RtcSdpType::Offer);
-        desc.set_sdp(sdp);
+        desc.set_sdp(&without_orphan_feedback(sdp));
         JsFuture::from(self.pc.set_remote_description(&desc))
             .await
             .map_err(js_err)?;
@@ -392,7 +393,7 @@ impl PeerSession {
 
     async fn set_remote(&self, kind: RtcSdpType, sdp: &str) -> Result<(), String> {
         let desc = RtcSessionDescriptionInit::new(kind);
-        desc.set_sdp(sdp);
+        desc.set_sdp(&without_orphan_feedback(sdp));
         JsFuture::from(self.pc.set_remote_description(&desc))
             .await
             .map_err(js_err)?;

@@ -10,6 +10,7 @@
 
 pub mod decrypt_watch;
 pub mod media_watch;
+pub mod remote_sdp;
 pub mod run_loop;
 pub mod view;
 
