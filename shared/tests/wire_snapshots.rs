@@ -293,6 +293,7 @@ fn end_reasons_and_states() {
         EndReason::IceFailed,
         EndReason::MediaFailed,
         EndReason::SignallingFailed,
+        EndReason::TurnFailed,
         EndReason::Invalid,
     ];
     pin("end_reasons", &reasons);

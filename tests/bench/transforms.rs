@@ -42,7 +42,7 @@ pub(crate) async fn measure(
     let browser = Person::launch_with(
         driver,
         &format!("bench-{variant}"),
-        &["--use-fake-device-for-media-stream=fps=30"],
+        &["--use-fake-device-for-media-stream=fps=30".to_owned()],
     )
     .await;
     let result = run(&browser, server, variant, warm_up, seconds).await;

@@ -16,6 +16,11 @@ use fantoccini::{Client, ClientBuilder, Locator};
 use serde_json::{Value, json};
 use tokio::sync::oneshot;
 
+pub mod coturn;
+pub mod firefox;
+pub mod netns;
+pub mod shim_process;
+
 pub const CHROMIUM: &str = "/usr/bin/chromium";
 pub const CHROMEDRIVER: &str = "/usr/bin/chromedriver";
 
@@ -80,6 +85,16 @@ impl Drop for Shim {
     }
 }
 
+/// Waits until something accepts TCP connections on `addr` (a process the harness started:
+/// `what`), for at most 15 s.
+pub async fn wait_for_port(addr: SocketAddr, what: &str) {
+    let deadline = Instant::now() + Duration::from_secs(15);
+    while tokio::net::TcpStream::connect(addr).await.is_err() {
+        assert!(Instant::now() < deadline, "{what} did not start");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+}
+
 /// A chromedriver process.
 pub struct Driver {
     child: Child,
@@ -106,14 +121,7 @@ impl Driver {
             .process_group(0)
             .spawn()
             .expect("chromedriver starts");
-        let deadline = Instant::now() + Duration::from_secs(15);
-        while tokio::net::TcpStream::connect(("127.0.0.1", port))
-            .await
-            .is_err()
-        {
-            assert!(Instant::now() < deadline, "chromedriver did not start");
-            tokio::time::sleep(Duration::from_millis(50)).await;
-        }
+        wait_for_port(SocketAddr::from(([127, 0, 0, 1], port)), "chromedriver").await;
         Self {
             child,
             url: format!("http://127.0.0.1:{port}"),
@@ -142,8 +150,10 @@ impl Person {
         Self::launch_with(driver, name, &[]).await
     }
 
-    /// As [`Person::launch`], with more Chromium flags (a bench's `--js-flags`, say).
-    pub async fn launch_with(driver: &Driver, name: &str, extra_args: &[&str]) -> Self {
+    /// With more Chromium flags (e.g. `--unsafely-treat-insecure-origin-as-secure=…` for an
+    /// app served over http on a non-loopback address, or a bench's fake-camera frame rate).
+    /// Later flags win over the defaults.
+    pub async fn launch_with(driver: &Driver, name: &str, extra_args: &[String]) -> Self {
         let profile = tempfile::tempdir().unwrap();
         let args = [
             "--headless=new",
@@ -163,9 +173,9 @@ impl Person {
             "--window-size=1100,800",
         ]
         .iter()
-        .chain(extra_args)
         .map(|a| (*a).to_owned())
         .chain([format!("--user-data-dir={}", profile.path().display())])
+        .chain(extra_args.iter().cloned())
         .collect::<Vec<_>>();
         let mut caps = Capabilities::new();
         caps.insert("browserName".into(), json!("chrome"));
@@ -283,7 +293,12 @@ impl Person {
 
     /// Opens the app and creates a profile.
     pub async fn sign_up(&self, shim: &Shim, test_settings: &[(&str, &str)]) {
-        self.goto(&shim.url()).await;
+        self.sign_up_at(&shim.url(), test_settings).await;
+    }
+
+    /// Opens the app at `url` and creates a profile.
+    pub async fn sign_up_at(&self, url: &str, test_settings: &[(&str, &str)]) {
+        self.goto(url).await;
         if !test_settings.is_empty() {
             for (k, v) in test_settings {
                 self.js(&format!("localStorage.setItem('sotto.test.{k}', '{v}')"))

@@ -28,6 +28,7 @@ fn reason_text(reason: EndReason) -> &'static str {
         EndReason::IceFailed => "The connection was lost",
         EndReason::MediaFailed => "Camera, microphone or connection failed",
         EndReason::SignallingFailed => "Could not reach them",
+        EndReason::TurnFailed => "Couldn't reach the relay server for media (TURN)",
         EndReason::Invalid => "The call was refused as invalid",
     }
 }

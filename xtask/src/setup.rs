@@ -8,12 +8,21 @@ const TRUNK: &str = "0.21.14";
 /// Debian's binaryen (v108) fails on current wasm ("invalid code after misc prefix").
 const BINARYEN: &str = "132.0.0";
 const CARGO_FUZZ: &str = "0.13.1";
+/// Drives Firefox ESR in the browser tests (`tests/browser_firefox.rs`).
+const GECKODRIVER: &str = "0.37.1";
 /// Building the native endpoint: the `opus` crate builds its bundled libopus with cmake
 /// (aws-lc-rs, under str0m, needs only the C compiler). Needed by `clippy --workspace`
 /// already, so installed for every command.
 const DEBIAN_BUILD: [&str; 1] = ["cmake"];
-/// Browsers and TURN for the browser tests, from Debian 12 (bookworm).
-const DEBIAN_PACKAGES: [&str; 3] = ["chromium", "chromium-driver", "coturn"];
+/// Browsers and TURN for the browser tests, from Debian 12 (bookworm); `ip` for the tests' own
+/// network namespaces.
+const DEBIAN_PACKAGES: [&str; 5] = [
+    "chromium",
+    "chromium-driver",
+    "coturn",
+    "iproute2",
+    "firefox-esr",
+];
 /// npm installs the pinned wasm-opt; Debian 12 has Node.js 18 and npm 9, which run it.
 const DEBIAN_NODE: [&str; 2] = ["nodejs", "npm"];
 /// `cargo xtask test` checks formatting and lints before anything else.
@@ -42,6 +51,7 @@ pub(crate) fn all(need: Need) -> Result<(), String> {
     binaryen()?;
     if need == Need::Everything {
         debian_packages()?;
+        geckodriver()?;
         cargo_fuzz()?;
     }
     Ok(())
@@ -71,6 +81,22 @@ fn wasm_target() -> Result<(), String> {
         return Ok(());
     }
     sh::run("rustup", &["target", "add", "wasm32-unknown-unknown"])
+}
+
+fn geckodriver() -> Result<(), String> {
+    if sh::output("geckodriver", &["--version"]).is_some_and(|v| v.contains(GECKODRIVER)) {
+        return Ok(());
+    }
+    sh::run(
+        "cargo",
+        &[
+            "install",
+            "geckodriver",
+            "--version",
+            GECKODRIVER,
+            "--locked",
+        ],
+    )
 }
 
 fn trunk() -> Result<(), String> {

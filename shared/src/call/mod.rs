@@ -37,6 +37,7 @@
 mod ice;
 mod inbox;
 mod phone;
+mod restart;
 mod session;
 mod state;
 
@@ -77,6 +78,9 @@ pub struct PhoneConfig {
     pub restart_after: Duration,
     /// ICE restarts per reconnection episode.
     pub max_restarts: u32,
+    /// A restart offer unanswered for this long is given up, so the next may start (never
+    /// two at once: they would collide when a burst of queued signals arrives).
+    pub restart_answer_timeout: Duration,
     /// Reconnecting for this long ends the call with `ice_failed`.
     pub give_up_after: Duration,
     /// How long to wait for a missing `seq` before moving on.
@@ -94,6 +98,7 @@ impl Default for PhoneConfig {
             candidate_batch: Duration::ms(500),
             restart_after: Duration::secs(2),
             max_restarts: 3,
+            restart_answer_timeout: Duration::secs(10),
             give_up_after: Duration::secs(30),
             gap_wait: Duration::secs(1),
         }
@@ -188,6 +193,15 @@ pub enum RtcEvent {
     GatheringComplete,
     /// ICE changed state.
     Ice(IceState),
+    /// Whether the peer's media arrives, as the glue measures it (inbound packets stopped
+    /// growing, or grow again). Sent on each change, after media first arrived.
+    InboundMedia {
+        /// Arriving.
+        flowing: bool,
+    },
+    /// Relay-only calling, and the TURN server refused our credentials or could not be
+    /// reached: no relay candidate, so no media path can exist.
+    RelayUnreachable,
     /// Camera, microphone or peer connection failed.
     MediaFailed,
     /// A signal for this call could not be sent.

@@ -5,6 +5,7 @@ use std::collections::VecDeque;
 
 use crate::call::ice::{IceBatcher, IceSend};
 use crate::call::inbox::Inbox;
+use crate::call::restart::{AnswerFate, OfferFate, Restarts};
 use crate::call::{
     CallError, CallInfo, CallState, Event, IceState, Output, Peer, PhoneConfig, RtcAction, RtcEvent,
 };
@@ -12,7 +13,7 @@ use crate::crypto::{
     CallKeyPair, DhCommit, KeyAgreementError, MediaSecret, PublicKey, Role, SecurityCode,
 };
 use crate::ids::CallId;
-use crate::time::Millis;
+use crate::time::{Duration, Millis};
 use crate::wire::signal::{CallMsg, CallSignal, EndReason, IceCandidate, Media, SdpRole};
 
 /// What the glue is producing a local description for.
@@ -28,7 +29,6 @@ enum Producing {
 struct Timers {
     ring: Option<Millis>,
     connect: Option<Millis>,
-    restart: Option<Millis>,
     give_up: Option<Millis>,
 }
 
@@ -66,8 +66,14 @@ pub(crate) struct Session {
     inbox: Inbox,
     ice: IceBatcher,
     producing: Option<Producing>,
-    generation: u32,
-    restarts: u32,
+    restarts: Restarts,
+    /// The peer said it sends something (microphone, camera or screen); only then does
+    /// media that stops arriving mean the path is lost.
+    peer_sending: bool,
+    /// The glue measured that inbound media stopped arriving.
+    media_stalled: bool,
+    /// The last ICE state the glue reported.
+    ice_state: IceState,
     timers: Timers,
     identity: PublicKey,
 }
@@ -153,8 +159,10 @@ impl Session {
             inbox,
             ice: IceBatcher::default(),
             producing: None,
-            generation: 0,
-            restarts: 0,
+            restarts: Restarts::default(),
+            peer_sending: true,
+            media_stalled: false,
+            ice_state: IceState::New,
             timers: Timers::default(),
             identity,
         }
@@ -463,10 +471,10 @@ impl Session {
                     role: SdpRole::Offer,
                 },
             ) if self.prepared => {
-                self.generation = generation;
-                self.producing = Some(Producing::RestartAnswer);
-                self.ice.restart();
-                self.rtc(out, RtcAction::ApplyOffer { sdp });
+                let busy = self.producing.is_some();
+                if let OfferFate::Apply(sdp) = self.restarts.offer(generation, sdp, busy) {
+                    self.apply_restart_offer(out, sdp);
+                }
             }
             (
                 Role::Callee,
@@ -475,8 +483,17 @@ impl Session {
                     sdp,
                     role: SdpRole::Answer,
                 },
-            ) if self.prepared && generation == self.generation => {
-                self.rtc(out, RtcAction::ApplyAnswer { sdp });
+            ) if self.prepared => {
+                // An answer to an attempt we already gave up on is ignored: our local
+                // description is a newer offer now.
+                match self.restarts.answered(generation) {
+                    AnswerFate::Apply => self.rtc(out, RtcAction::ApplyAnswer { sdp }),
+                    AnswerFate::Futile => {
+                        self.restarts.want_at(now);
+                        self.start_due_restart(now, config, out);
+                    }
+                    AnswerFate::Stale => {}
+                }
             }
             (
                 _,
@@ -486,6 +503,7 @@ impl Session {
                     screen,
                 },
             ) => {
+                self.peer_sending = audio || video || screen;
                 out.0.push_back(Output::Event(Event::PeerMedia {
                     call_id: self.id,
                     audio,
@@ -522,7 +540,7 @@ impl Session {
                         self.ice_send(out, send);
                     }
                     Producing::RestartOffer => {
-                        let generation = self.generation;
+                        let generation = self.restarts.generation();
                         self.send(
                             out,
                             CallMsg::Renegotiate {
@@ -532,8 +550,11 @@ impl Session {
                             },
                         );
                     }
+                    // A newer offer arrived while this answer was made: the offerer has moved
+                    // on, so this answer is stale and the newer offer is applied instead.
+                    Producing::RestartAnswer if self.restarts.has_pending() => {}
                     Producing::RestartAnswer => {
-                        let generation = self.generation;
+                        let generation = self.restarts.generation();
                         self.send(
                             out,
                             CallMsg::Renegotiate {
@@ -544,16 +565,27 @@ impl Session {
                         );
                     }
                 }
+                if let Some(sdp) = self.restarts.take_pending() {
+                    self.apply_restart_offer(out, sdp);
+                }
             }
             RtcEvent::LocalCandidate(candidate) => {
-                self.ice.candidate(now, config.candidate_batch, candidate)
+                self.restarts.candidate();
+                self.ice.candidate(now, config.candidate_batch, candidate);
             }
             RtcEvent::GatheringComplete => {
                 let send = self.ice.gathering_complete();
                 self.ice_send(out, send);
             }
             RtcEvent::Ice(state) => self.handle_ice(now, config, state, out),
+            RtcEvent::InboundMedia { flowing } => self.handle_flow(now, config, flowing, out),
+            RtcEvent::RelayUnreachable => self.hang_up(out, EndReason::TurnFailed),
             RtcEvent::MediaFailed => self.hang_up(out, EndReason::MediaFailed),
+            // Reconnecting, the signalling is usually down with the media path (one link):
+            // a lost restart offer only means its attempt runs out and the next follows, and
+            // the give-up timer decides the call. Ending it here ended calls 10 s into any
+            // outage, before the link could return (issue #11).
+            RtcEvent::SendFailed if self.state == CallState::Reconnecting => {}
             RtcEvent::SendFailed => self.end(out, EndReason::SignallingFailed, None),
         }
         Ok(())
@@ -590,35 +622,82 @@ impl Session {
     }
 
     fn handle_ice(&mut self, now: Millis, config: &PhoneConfig, state: IceState, out: &mut Outbox) {
+        self.ice_state = state;
         match state {
-            IceState::Connected | IceState::Completed => {
-                self.timers.connect = None;
-                self.timers.restart = None;
-                self.timers.give_up = None;
-                self.restarts = 0;
-                self.set_state(out, CallState::Connected);
-            }
+            IceState::Connected | IceState::Completed => self.reconnected(out),
             IceState::Disconnected | IceState::Failed
                 if matches!(self.state, CallState::Connected | CallState::Reconnecting) =>
             {
-                self.set_state(out, CallState::Reconnecting);
-                self.timers
-                    .give_up
-                    .get_or_insert(now + config.give_up_after);
-                // Only the original offerer (the callee) restarts; the caller answers.
-                if self.role == Role::Callee {
-                    let at = if state == IceState::Failed {
-                        now
-                    } else {
-                        now + config.restart_after
-                    };
-                    self.timers.restart = Some(self.timers.restart.map_or(at, |t| t.min(at)));
-                }
+                let wait = if state == IceState::Failed {
+                    Duration::ms(0)
+                } else {
+                    config.restart_after
+                };
+                self.path_lost(now, config, wait, out);
             }
             // Before the first connection, `failed` may only mean the answer is late
             // (research: SimpleX ignores it until the connect timeout); the timeout decides.
             _ => {}
         }
+    }
+
+    /// The glue's measurement of inbound media. Media that stops while the peer sends is a
+    /// lost path, noticed long before the browser's ICE state says so (Chromium takes 5–8 s
+    /// to say `disconnected`), so the restart starts at once. Media that flows again while
+    /// ICE still holds its pair means the path is back.
+    fn handle_flow(&mut self, now: Millis, config: &PhoneConfig, flowing: bool, out: &mut Outbox) {
+        self.media_stalled = !flowing;
+        let ice_up = matches!(self.ice_state, IceState::Connected | IceState::Completed);
+        match self.state {
+            CallState::Connected if !flowing && self.peer_sending => {
+                self.path_lost(now, config, Duration::ms(0), out);
+            }
+            CallState::Reconnecting if flowing && ice_up => self.reconnected(out),
+            _ => {}
+        }
+    }
+
+    /// Connectivity is lost: RECONNECTING, a deadline to give up, and (only the original
+    /// offerer, the callee, restarts; the caller answers) an ICE restart after `wait`.
+    fn path_lost(&mut self, now: Millis, config: &PhoneConfig, wait: Duration, out: &mut Outbox) {
+        self.set_state(out, CallState::Reconnecting);
+        self.timers
+            .give_up
+            .get_or_insert(now + config.give_up_after);
+        if self.role == Role::Callee {
+            self.restarts.want_at(now + wait);
+            self.start_due_restart(now, config, out);
+        }
+    }
+
+    /// Offerer: starts the ICE restart that is due, if any (one at a time, see [`Restarts`]).
+    fn start_due_restart(&mut self, now: Millis, config: &PhoneConfig, out: &mut Outbox) {
+        let reconnecting = self.state == CallState::Reconnecting;
+        let busy = self.producing.is_some();
+        if self
+            .restarts
+            .poll_start(now, config, reconnecting, busy)
+            .is_some()
+        {
+            self.producing = Some(Producing::RestartOffer);
+            self.ice.restart();
+            self.rtc(out, RtcAction::CreateOffer { ice_restart: true });
+        }
+    }
+
+    fn reconnected(&mut self, out: &mut Outbox) {
+        self.timers.connect = None;
+        self.timers.give_up = None;
+        self.restarts.recovered();
+        self.set_state(out, CallState::Connected);
+    }
+
+    /// Answerer: applies one restart offer (the only description being made until its
+    /// answer is ready).
+    fn apply_restart_offer(&mut self, out: &mut Outbox, sdp: String) {
+        self.producing = Some(Producing::RestartAnswer);
+        self.ice.restart();
+        self.rtc(out, RtcAction::ApplyOffer { sdp });
     }
 
     // ---- time ----
@@ -627,7 +706,7 @@ impl Session {
         [
             self.timers.ring,
             self.timers.connect,
-            self.timers.restart,
+            self.restarts.deadline(),
             self.timers.give_up,
             self.inbox.deadline(),
             self.ice.deadline(),
@@ -658,16 +737,8 @@ impl Session {
             self.timers.give_up = None;
             self.hang_up(out, EndReason::IceFailed);
         }
-        if due(self.timers.restart) {
-            self.timers.restart = None;
-            if self.restarts < config.max_restarts && self.producing.is_none() {
-                self.restarts += 1;
-                self.generation += 1;
-                self.producing = Some(Producing::RestartOffer);
-                self.ice.restart();
-                self.rtc(out, RtcAction::CreateOffer { ice_restart: true });
-                self.timers.restart = Some(now + config.restart_after);
-            }
+        if !self.state.is_ended() {
+            self.start_due_restart(now, config, out);
         }
         if self.state.is_ended() {
             return;

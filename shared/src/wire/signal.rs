@@ -203,6 +203,8 @@ pub enum EndReason {
     MediaFailed,
     /// A signal could not be sent.
     SignallingFailed,
+    /// Relay-only calling, and the TURN relay refused us or could not be reached.
+    TurnFailed,
     /// The peer sent something impossible (bad key, wrong state).
     Invalid,
 }

@@ -86,6 +86,21 @@ pub struct FakeRtc {
     pub ice: Option<IceState>,
     pub scheduled: Vec<(Millis, RtcEvent)>,
     pub actions: Vec<RtcAction>,
+    /// `RTCPeerConnection.signalingState`, to catch the core asking for what a browser
+    /// refuses ("Called in wrong state").
+    pub signaling: Signaling,
+    /// A description is being made (its `LocalDescription` is scheduled): a browser would
+    /// run a second operation concurrently, so the core must not ask for one.
+    pub busy: bool,
+    /// What the glue last reported about inbound media.
+    pub media_flowing: Option<bool>,
+}
+
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub enum Signaling {
+    #[default]
+    Stable,
+    HaveLocalOffer,
 }
 
 pub struct Endpoint {
@@ -107,6 +122,12 @@ pub struct World {
     pub endpoints: BTreeMap<PeerId, Endpoint>,
     /// When false, no fake ICE connectivity check succeeds (and connected calls disconnect).
     pub network_up: bool,
+    /// How long after the network goes down ICE says `disconnected` (0: at once; Chromium
+    /// takes 5–8 s).
+    pub ice_notice: Duration,
+    /// When set, the fake glue measures inbound media, and reports it stalled this long
+    /// after the network goes down (and flowing again once ICE works).
+    pub stall_notice: Option<Duration>,
     rng: ChaCha20Rng,
 }
 
@@ -157,6 +178,8 @@ impl World {
             },
             endpoints,
             network_up: true,
+            ice_notice: Duration::ms(0),
+            stall_notice: None,
             rng,
         }
     }
@@ -267,6 +290,9 @@ impl World {
 
     fn rtc_apply(&mut self, name: &str, call_id: CallId, action: RtcAction) {
         let now = self.now;
+        // A phone whose whole link is down (its relay messages held) has no interface to
+        // gather on; one whose media path alone is cut still gathers.
+        let network_up = !self.relay.offline.contains(&peer(name));
         let name_owned = name.to_owned();
         let ep = self.endpoints.get_mut(&peer(name)).unwrap();
         ep.rtc_log.push((call_id, action.clone()));
@@ -290,23 +316,49 @@ impl World {
                 rtc.keys = Some((secret, security_code));
             }
             RtcAction::CreateOffer { ice_restart } => {
+                assert!(
+                    !rtc.busy,
+                    "{name_owned}: createOffer while another is running"
+                );
+                rtc.busy = true;
+                rtc.signaling = Signaling::HaveLocalOffer;
                 if ice_restart {
                     rtc.generation += 1;
                 }
                 let sdp = format!("offer {name_owned} gen {}", rtc.generation);
                 rtc.local_description = Some(sdp.clone());
-                rtc.schedule_gathering(now, sdp, &name_owned);
+                rtc.schedule_gathering(now, sdp, &name_owned, network_up);
             }
             RtcAction::ApplyOffer { sdp } => {
+                assert!(
+                    !rtc.busy && rtc.signaling == Signaling::Stable,
+                    "{name_owned}: applying an offer while busy or in {:?}",
+                    rtc.signaling
+                );
+                rtc.busy = true;
                 if sdp.contains(" gen ") {
                     rtc.generation = sdp.rsplit(' ').next().unwrap().parse().unwrap();
                 }
                 rtc.remote_description = Some(sdp);
                 let answer = format!("answer {name_owned} gen {}", rtc.generation);
                 rtc.local_description = Some(answer.clone());
-                rtc.schedule_gathering(now, answer, &name_owned);
+                rtc.schedule_gathering(now, answer, &name_owned, network_up);
             }
-            RtcAction::ApplyAnswer { sdp } => rtc.remote_description = Some(sdp),
+            RtcAction::ApplyAnswer { sdp } => {
+                assert_eq!(
+                    rtc.signaling,
+                    Signaling::HaveLocalOffer,
+                    "{name_owned}: Failed to set remote answer sdp: Called in wrong state"
+                );
+                assert!(
+                    rtc.local_description
+                        .as_deref()
+                        .is_some_and(|l| { l.rsplit(' ').next() == sdp.rsplit(' ').next() }),
+                    "{name_owned}: an answer of another generation ({sdp}) than our offer"
+                );
+                rtc.signaling = Signaling::Stable;
+                rtc.remote_description = Some(sdp);
+            }
             RtcAction::AddCandidates(candidates) => rtc.remote_candidates.extend(candidates),
             RtcAction::Close => rtc.closed = true,
         }
@@ -385,6 +437,13 @@ impl World {
             rtc.scheduled = later;
             let Some(call_id) = rtc.call_id else { continue };
             for (_, event) in due {
+                let rtc = &mut self.endpoints.get_mut(&name).unwrap().rtc;
+                match &event {
+                    RtcEvent::LocalDescription { .. } => rtc.busy = false,
+                    RtcEvent::Ice(state) => rtc.ice = Some(*state),
+                    RtcEvent::InboundMedia { flowing } => rtc.media_flowing = Some(*flowing),
+                    _ => {}
+                }
                 self.input(&name.0, Input::Rtc { call_id, event });
             }
         }
@@ -413,14 +472,19 @@ impl World {
                     && other.local_description == rtc.remote_description
                     && other.remote_description == rtc.local_description
             });
+            let instant_notice = self.ice_notice.0 == 0;
             let want = match (ready && self.network_up, rtc.ice) {
                 (true, Some(IceState::Connected)) => None,
                 (true, _) => Some(IceState::Connected),
-                (false, Some(IceState::Connected)) if !self.network_up => {
+                (false, Some(IceState::Connected)) if !self.network_up && instant_notice => {
                     Some(IceState::Disconnected)
                 }
                 _ => None,
             };
+            // Media flows again once the path works (the glue reports the change).
+            let flowing_again = self.network_up
+                && rtc.media_flowing == Some(false)
+                && (want == Some(IceState::Connected) || rtc.ice == Some(IceState::Connected));
             if let Some(state) = want {
                 if state == IceState::Connected {
                     let b = partner.expect("connecting needs a partner");
@@ -438,13 +502,73 @@ impl World {
                     },
                 );
             }
+            if flowing_again {
+                self.endpoints.get_mut(a).unwrap().rtc.media_flowing = Some(true);
+                self.input(
+                    &a.0,
+                    Input::Rtc {
+                        call_id,
+                        event: RtcEvent::InboundMedia { flowing: true },
+                    },
+                );
+            }
         }
     }
 
-    /// Cuts or restores the network; ICE notices at once.
+    /// Cuts or restores the network; ICE notices after `ice_notice`, the media watch after
+    /// `stall_notice` (what was not noticed before the network returns never is).
     pub fn set_network(&mut self, up: bool) {
         self.network_up = up;
+        let now = self.now;
+        let (ice_notice, stall_notice) = (self.ice_notice, self.stall_notice);
+        for ep in self.endpoints.values_mut() {
+            let rtc = &mut ep.rtc;
+            if up {
+                rtc.scheduled.retain(|(_, e)| {
+                    !matches!(
+                        e,
+                        RtcEvent::Ice(IceState::Disconnected)
+                            | RtcEvent::InboundMedia { flowing: false }
+                    )
+                });
+                continue;
+            }
+            if rtc.closed || rtc.ice != Some(IceState::Connected) {
+                continue;
+            }
+            if ice_notice.0 > 0 {
+                rtc.scheduled
+                    .push((now + ice_notice, RtcEvent::Ice(IceState::Disconnected)));
+            }
+            if let Some(stall) = stall_notice {
+                rtc.scheduled
+                    .push((now + stall, RtcEvent::InboundMedia { flowing: false }));
+            }
+        }
         self.update_connectivity();
+    }
+
+    /// The whole link of both phones goes down for `d`: no ICE, and the relay holds every
+    /// signal until the link returns, then delivers them in a burst.
+    pub fn outage(&mut self, d: Duration) {
+        let names: Vec<PeerId> = self.endpoints.keys().cloned().collect();
+        self.relay.offline.extend(names);
+        self.set_network(false);
+        self.run_for(d);
+        self.relay.offline.clear();
+        self.set_network(true);
+    }
+
+    /// When `name` last entered `state`.
+    pub fn entered(&self, name: &str, state: CallState) -> Option<Millis> {
+        self.ep(name)
+            .events
+            .iter()
+            .rev()
+            .find_map(|(at, e)| match e {
+                Event::State(info) if info.state == state => Some(*at),
+                _ => None,
+            })
     }
 
     pub fn run_for(&mut self, d: Duration) {
@@ -515,6 +639,16 @@ impl World {
         });
     }
 
+    /// `from` calls `to`, `to` accepts, and the world runs until both are CONNECTED.
+    pub fn connect(&mut self, from: &str, to: &str, media: Media) {
+        self.call(from, to, media);
+        self.run_until(Duration::secs(1), |w| w.state(to).is_some());
+        self.accept(to, media);
+        self.run_until(Duration::secs(5), |w| {
+            w.state(from) == Some(CallState::Connected) && w.state(to) == Some(CallState::Connected)
+        });
+    }
+
     pub fn accept(&mut self, name: &str, media: Media) {
         self.command(name, Command::Accept { media });
     }
@@ -548,11 +682,17 @@ impl World {
 }
 
 impl FakeRtc {
-    /// Candidates trickle in over about a second; gathering completes at 1.2 s.
-    fn schedule_gathering(&mut self, now: Millis, sdp: String, name: &str) {
+    /// Candidates trickle in over about a second; gathering completes at 1.2 s. Without a
+    /// network (a link that is down), none: as in Chromium, gathering just completes.
+    fn schedule_gathering(&mut self, now: Millis, sdp: String, name: &str, network_up: bool) {
         self.scheduled
             .push((now + Duration::ms(15), RtcEvent::LocalDescription { sdp }));
-        for (i, at) in [40u64, 120, 600, 1100].into_iter().enumerate() {
+        let times: &[u64] = if network_up {
+            &[40, 120, 600, 1100]
+        } else {
+            &[]
+        };
+        for (i, &at) in times.iter().enumerate() {
             let candidate = IceCandidate {
                 candidate: format!(
                     "candidate:{i} 1 udp 100 {name} gen {} typ host",

@@ -18,11 +18,13 @@ use wasm_bindgen_futures::JsFuture;
 use web_sys::{
     MediaStream, MediaStreamTrack, RtcBundlePolicy, RtcConfiguration, RtcIceCandidateInit,
     RtcIceConnectionState, RtcIceServer, RtcIceTransportPolicy, RtcOfferOptions, RtcPeerConnection,
-    RtcPeerConnectionIceEvent, RtcRtpTransceiver, RtcRtpTransceiverDirection,
-    RtcRtpTransceiverInit, RtcSdpType, RtcSessionDescriptionInit, RtcTrackEvent,
+    RtcPeerConnectionIceErrorEvent, RtcPeerConnectionIceEvent, RtcRtpTransceiver,
+    RtcRtpTransceiverDirection, RtcRtpTransceiverInit, RtcSdpType, RtcSessionDescriptionInit,
+    RtcTrackEvent,
 };
 
 use crate::browser::worker::FrameWorker;
+use crate::engine::remote_sdp::without_orphan_feedback;
 use crate::engine::view::MediaStats;
 use crate::worker::Operation;
 
@@ -43,6 +45,8 @@ pub struct PeerSession {
     transceivers: RefCell<Vec<RtcRtpTransceiver>>,
     remote_described: RefCell<bool>,
     early_candidates: RefCell<Vec<IceCandidate>>,
+    /// The last `icecandidateerror` (code, text, server), for the debug panel.
+    ice_error: Rc<RefCell<String>>,
     /// The peer's sound, played by its own element so video layout never affects audio and
     /// the speaker choice applies in one place.
     pub audio: web_sys::HtmlAudioElement,
@@ -61,6 +65,10 @@ impl std::fmt::Debug for PeerSession {
 impl PeerSession {
     /// Creates the connection. The callee makes the offer, so it creates the transceivers now;
     /// the caller gets them from the offer.
+    ///
+    /// Relay-only, a TURN server that refuses our credentials, or a gathering that ends
+    /// without a single relay candidate, is reported as [`RtcEvent::RelayUnreachable`] at
+    /// once: no media path can exist, and the connect timeout would say so only after 30 s.
     ///
     /// # Errors
     /// When the browser refuses the configuration.
@@ -95,6 +103,11 @@ impl PeerSession {
         let ev = Rc::clone(&events);
         let gathering_done = Rc::new(RefCell::new(false));
         let done = Rc::clone(&gathering_done);
+        // Relay-only: whether any relay candidate came, and whether the relay was named
+        // unreachable already (said once).
+        let relays = Rc::new(std::cell::Cell::new(0u32));
+        let relay_reported = Rc::new(std::cell::Cell::new(false));
+        let (relays2, reported2) = (Rc::clone(&relays), Rc::clone(&relay_reported));
         listeners.push(EventListener::new(&pc, "icecandidate", move |e| {
             let Some(e) = e.dyn_ref::<RtcPeerConnectionIceEvent>() else {
                 return;
@@ -102,6 +115,18 @@ impl PeerSession {
             match e.candidate() {
                 Some(c) if !c.candidate().is_empty() => {
                     *done.borrow_mut() = false;
+                    // What is signalled, for tests (relay-only: never a host address).
+                    crate::browser::dom::log(&format!(
+                        "local candidate typ {}",
+                        c.candidate()
+                            .split(" typ ")
+                            .nth(1)
+                            .and_then(|t| t.split(' ').next())
+                            .unwrap_or("?")
+                    ));
+                    if c.candidate().contains(" typ relay") {
+                        relays2.set(relays2.get() + 1);
+                    }
                     ev(RtcEvent::LocalCandidate(IceCandidate {
                         candidate: c.candidate(),
                         sdp_mid: c.sdp_mid(),
@@ -111,8 +136,31 @@ impl PeerSession {
                 _ => {
                     if !std::mem::replace(&mut *done.borrow_mut(), true) {
                         ev(RtcEvent::GatheringComplete);
+                        if relay_only && relays2.get() == 0 && !reported2.replace(true) {
+                            ev(RtcEvent::RelayUnreachable);
+                        }
                     }
                 }
+            }
+        }));
+
+        let ev = Rc::clone(&events);
+        let ice_error = Rc::new(RefCell::new(String::new()));
+        let error_text = Rc::clone(&ice_error);
+        listeners.push(EventListener::new(&pc, "icecandidateerror", move |e| {
+            let Some(e) = e.dyn_ref::<RtcPeerConnectionIceErrorEvent>() else {
+                return;
+            };
+            let code = e.error_code();
+            let text = format!("{code} {} ({})", e.error_text(), e.url());
+            crate::browser::dom::log(&format!("icecandidateerror {text}"));
+            *error_text.borrow_mut() = text;
+            // 401/403/437/438/441: STUN/TURN authentication errors (RFC 8489 §14.8,
+            // RFC 8656 §15). The secret is the same for every TURN URL, so one refusal
+            // means all refuse.
+            let auth = matches!(code, 401 | 403 | 437 | 438 | 441);
+            if relay_only && auth && relays.get() == 0 && !relay_reported.replace(true) {
+                ev(RtcEvent::RelayUnreachable);
             }
         }));
 
@@ -131,6 +179,7 @@ impl PeerSession {
                     RtcIceConnectionState::Failed => IceState::Failed,
                     _ => IceState::Closed,
                 };
+                crate::browser::dom::log(&format!("ice {state:?}"));
                 ev(RtcEvent::Ice(state));
             },
         ));
@@ -159,6 +208,7 @@ impl PeerSession {
             transceivers: RefCell::new(Vec::new()),
             remote_described: RefCell::new(false),
             early_candidates: RefCell::new(Vec::new()),
+            ice_error,
             audio,
             _listeners: listeners,
         });
@@ -303,7 +353,7 @@ impl PeerSession {
     /// unencrypted.
     pub async fn apply_offer(&self, sdp: &str) -> Result<(), String> {
         let desc = RtcSessionDescriptionInit::new(RtcSdpType::Offer);
-        desc.set_sdp(sdp);
+        desc.set_sdp(&without_orphan_feedback(sdp));
         JsFuture::from(self.pc.set_remote_description(&desc))
             .await
             .map_err(js_err)?;
@@ -343,7 +393,7 @@ impl PeerSession {
 
     async fn set_remote(&self, kind: RtcSdpType, sdp: &str) -> Result<(), String> {
         let desc = RtcSessionDescriptionInit::new(kind);
-        desc.set_sdp(sdp);
+        desc.set_sdp(&without_orphan_feedback(sdp));
         JsFuture::from(self.pc.set_remote_description(&desc))
             .await
             .map_err(js_err)?;
@@ -383,6 +433,12 @@ impl PeerSession {
                 web_sys::console::warn_1(&format!("candidate rejected: {}", js_err(e)).into());
             }
         }
+    }
+
+    /// The last ICE candidate error (code, text, server), empty when none.
+    #[must_use]
+    pub fn ice_error(&self) -> String {
+        self.ice_error.borrow().clone()
     }
 
     /// Closes the connection.
@@ -439,6 +495,7 @@ impl PeerSession {
         if let Some(id) = selected_local {
             stats.local_candidate = candidates.get(&id).cloned().unwrap_or_default();
         }
+        stats.ice_error = self.ice_error.borrow().clone();
         stats
     }
 }

@@ -34,6 +34,7 @@ pub fn debug_panel(props: &DebugProps) -> Html {
                 <tr><td>{ "Video frames decoded" }</td><td>{ s.frames_decoded }</td></tr>
                 <tr><td>{ "Audio samples received" }</td><td>{ s.audio_samples }</td></tr>
                 <tr><td>{ "Round trip" }</td><td>{ format!("{:.0} ms", s.rtt * 1000.0) }</td></tr>
+                <tr><td>{ "Relay (TURN/STUN) error" }</td><td id="ice-error">{ if s.ice_error.is_empty() { "none" } else { s.ice_error.as_str() } }</td></tr>
             </table>
         </details>
     }

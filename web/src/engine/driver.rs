@@ -28,7 +28,8 @@ pub(super) fn rng() -> Rng {
     UnwrapErr(getrandom::SysRng)
 }
 
-const STATS_EVERY_MS: u32 = 1000;
+/// Often enough for `MediaWatch` to notice a stall within its second (plus one sample).
+const STATS_EVERY_MS: u32 = 500;
 /// How long a notice stays up unless closed.
 const NOTICE_MS: u32 = 8_000;
 /// How long the "call ended" message stays up unless closed.
@@ -282,6 +283,9 @@ impl Engine {
     fn on_event(self: &Rc<Self>, event: Event) {
         match event {
             Event::Call(info) => {
+                // Timestamped in `sottoLog`, so a test can time a browser it cannot reach
+                // meanwhile (one whose link is cut).
+                dom::log(&format!("call state {}", info.state));
                 let name = self
                     .client
                     .borrow()

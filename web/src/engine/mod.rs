@@ -9,6 +9,8 @@
 //! core's state and [`view::UiLocal`].
 
 pub mod decrypt_watch;
+pub mod media_watch;
+pub mod remote_sdp;
 pub mod run_loop;
 pub mod view;
 
@@ -16,6 +18,8 @@ pub mod view;
 mod driver;
 #[cfg(target_arch = "wasm32")]
 mod rtc;
+#[cfg(target_arch = "wasm32")]
+mod sdp_queue;
 
 #[cfg(target_arch = "wasm32")]
 pub use driver::Engine;

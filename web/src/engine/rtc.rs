@@ -13,6 +13,8 @@ use sotto_shared::wire::signal::Media;
 use web_sys::MediaStream;
 
 use super::driver::Engine;
+use super::media_watch::MediaWatch;
+use super::sdp_queue::SdpQueue;
 use crate::browser::peer::PeerSession;
 use crate::browser::worker::FrameWorker;
 use crate::browser::{media, storage};
@@ -28,6 +30,10 @@ pub(super) struct CallMedia {
     /// `ended` listeners of the tracks we send, one per stream (a new track replaces its
     /// stream's listener).
     ended: RefCell<Vec<(Stream, EventListener)>>,
+    /// Offers, answers and candidates, applied one at a time in order.
+    sdp: SdpQueue,
+    /// Whether the peer's media arrives.
+    watch: RefCell<MediaWatch>,
     closed: Cell<bool>,
 }
 
@@ -55,6 +61,17 @@ struct Source {
 impl Engine {
     /// Carries out one WebRTC action for `call_id`.
     pub(super) fn rtc(self: &Rc<Self>, call_id: CallId, action: RtcAction) {
+        // The order of operations, for tests and bug reports (never the SDP or a key).
+        let what = match &action {
+            RtcAction::Prepare { .. } => "prepare".to_owned(),
+            RtcAction::SetKeys { .. } => "set keys".to_owned(),
+            RtcAction::CreateOffer { ice_restart } => format!("create offer restart={ice_restart}"),
+            RtcAction::ApplyOffer { .. } => "apply offer".to_owned(),
+            RtcAction::ApplyAnswer { .. } => "apply answer".to_owned(),
+            RtcAction::AddCandidates(c) => format!("add {} candidates", c.len()),
+            RtcAction::Close => "close".to_owned(),
+        };
+        crate::browser::dom::log(&format!("rtc {what}"));
         match action {
             RtcAction::Prepare { role, media } => self.prepare(call_id, role, media),
             RtcAction::SetKeys { secret, .. } => {
@@ -66,7 +83,7 @@ impl Engine {
                 }
             }
             RtcAction::CreateOffer { ice_restart } => {
-                self.with_call(call_id, move |engine, call| async move {
+                self.in_order(call_id, move |engine, call| async move {
                     match call.peer.create_offer(ice_restart).await {
                         Ok(sdp) => engine.rtc_event(call_id, RtcEvent::LocalDescription { sdp }),
                         Err(e) => engine.media_failed(call_id, &e),
@@ -74,7 +91,7 @@ impl Engine {
                 });
             }
             RtcAction::ApplyOffer { sdp } => {
-                self.with_call(call_id, move |engine, call| async move {
+                self.in_order(call_id, move |engine, call| async move {
                     if let Err(e) = call.peer.apply_offer(&sdp).await {
                         return engine.media_failed(call_id, &e);
                     }
@@ -88,14 +105,14 @@ impl Engine {
                 });
             }
             RtcAction::ApplyAnswer { sdp } => {
-                self.with_call(call_id, move |engine, call| async move {
+                self.in_order(call_id, move |engine, call| async move {
                     if let Err(e) = call.peer.apply_answer(&sdp).await {
                         engine.media_failed(call_id, &e);
                     }
                 });
             }
             RtcAction::AddCandidates(candidates) => {
-                self.with_call(call_id, move |_, call| async move {
+                self.in_order(call_id, move |_, call| async move {
                     call.peer.add_candidates(&candidates).await;
                 });
             }
@@ -107,6 +124,8 @@ impl Engine {
     pub(super) fn close_call(&self, call_id: CallId) {
         let call = self.io.borrow_mut().calls.remove(&call_id);
         if let Some(call) = call {
+            // Kept for the debug panel: a refused relay ends the call before the next poll.
+            self.ui.borrow_mut().stats.ice_error = call.peer.ice_error();
             call.close();
         }
     }
@@ -164,6 +183,8 @@ impl Engine {
             local: RefCell::new(None),
             screen: RefCell::new(None),
             ended: RefCell::new(Vec::new()),
+            sdp: SdpQueue::start(),
+            watch: RefCell::new(MediaWatch::default()),
             closed: Cell::new(false),
         });
         if let Some(old) = self.io.borrow_mut().calls.insert(call_id, Rc::clone(&call)) {
@@ -199,7 +220,8 @@ impl Engine {
         });
     }
 
-    fn with_call<F, Fut>(self: &Rc<Self>, call_id: CallId, f: F)
+    /// Queues an SDP operation on the call's queue: it runs after the ones before it.
+    fn in_order<F, Fut>(self: &Rc<Self>, call_id: CallId, f: F)
     where
         F: FnOnce(Rc<Self>, Rc<CallMedia>) -> Fut + 'static,
         Fut: Future<Output = ()> + 'static,
@@ -207,7 +229,8 @@ impl Engine {
         let Some(call) = self.io.borrow().calls.get(&call_id).cloned() else {
             return;
         };
-        wasm_bindgen_futures::spawn_local(f(Rc::clone(self), call));
+        let op = f(Rc::clone(self), Rc::clone(&call));
+        call.sdp.push(op);
     }
 
     /// The current call's media, if it has any.
@@ -216,15 +239,37 @@ impl Engine {
         self.io.borrow().calls.get(&call_id).cloned()
     }
 
+    /// Samples `getStats`: for the view, and for the core, whether the peer's media still
+    /// arrives (a change is queued as an input).
     pub(super) fn poll_stats(self: &Rc<Self>) {
         let Some(call) = self.current() else { return };
+        let Some(call_id) = self
+            .client
+            .borrow()
+            .as_ref()
+            .and_then(|c| c.call())
+            .map(|i| i.call_id)
+        else {
+            return;
+        };
         let this = Rc::clone(self);
         wasm_bindgen_futures::spawn_local(async move {
-            let stats = call.peer.stats().await;
-            if !call.closed.get() {
-                this.ui.borrow_mut().stats = stats;
-                this.changed();
+            let mut stats = call.peer.stats().await;
+            if call.closed.get() {
+                return;
             }
+            let change = {
+                let mut watch = call.watch.borrow_mut();
+                let change = watch.observe(call_id, crate::browser::dom::wall_ms(), &stats);
+                stats.recent_loss = watch.recent_loss();
+                change
+            };
+            this.ui.borrow_mut().stats = stats;
+            if let Some(flowing) = change {
+                crate::browser::dom::log(&format!("inbound media flowing: {flowing}"));
+                this.rtc_event(call_id, RtcEvent::InboundMedia { flowing });
+            }
+            this.changed();
         });
     }
 

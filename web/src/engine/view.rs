@@ -49,18 +49,19 @@ pub struct MediaStats {
     pub jitter: f64,
     /// Local candidate type of the selected pair: `host`, `srflx`, `prflx` or `relay`.
     pub local_candidate: String,
+    /// Share of inbound packets lost in the last few seconds (see `MediaWatch`).
+    pub recent_loss: f64,
+    /// The last ICE candidate error (STUN/TURN code, text and server), if any.
+    pub ice_error: String,
 }
 
 impl MediaStats {
-    /// Poor enough to say so: loss above 5 %, RTT above 400 ms, or jitter above 50 ms.
+    /// Poor enough to say so: loss above 5 % in the last few seconds (not over the whole
+    /// call, which stayed "poor" long after an outage), RTT above 400 ms, or jitter above
+    /// 50 ms.
     #[must_use]
     pub fn is_poor(&self) -> bool {
-        let total = self.packets_received as f64 + self.packets_lost.max(0) as f64;
-        let loss = if total > 50.0 {
-            self.packets_lost.max(0) as f64 / total
-        } else {
-            0.0
-        };
+        let loss = self.recent_loss;
         loss > 0.05 || self.rtt > 0.4 || self.jitter > 0.05
     }
 }
