@@ -139,6 +139,11 @@ pub struct Person {
 
 impl Person {
     pub async fn launch(driver: &Driver, name: &str) -> Self {
+        Self::launch_with(driver, name, &[]).await
+    }
+
+    /// Like [`Person::launch`], with extra Chromium switches.
+    pub async fn launch_with(driver: &Driver, name: &str, extra_args: &[&str]) -> Self {
         let profile = tempfile::tempdir().unwrap();
         let args = [
             "--headless=new",
@@ -158,6 +163,7 @@ impl Person {
             "--window-size=1100,800",
         ]
         .iter()
+        .chain(extra_args)
         .map(|a| (*a).to_owned())
         .chain([format!("--user-data-dir={}", profile.path().display())])
         .collect::<Vec<_>>();

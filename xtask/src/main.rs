@@ -9,6 +9,7 @@
 //! - `fuzz [seconds]`: every fuzz target for a bounded time
 
 mod bench;
+mod browser_tests;
 mod fuzz;
 mod setup;
 mod sh;
