@@ -22,7 +22,9 @@ mod audio;
 pub mod goertzel;
 mod ivf;
 mod net;
+mod pacer;
 mod peer;
+mod playout;
 pub mod probe;
 mod run;
 

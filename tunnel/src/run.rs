@@ -10,17 +10,14 @@ use tokio::io::{AsyncBufReadExt as _, AsyncRead, AsyncWrite, AsyncWriteExt as _,
 use tokio::net::UdpSocket;
 use tokio::sync::mpsc;
 
-use crate::audio::Audio;
+use crate::audio::{Audio, Played};
 use crate::ivf::IvfWriter;
 use crate::net::{self, Pcm};
+use crate::pacer::Pacer;
 use crate::peer::Peer;
 
-/// One Opus frame every 20 ms.
-const PTIME: Duration = Duration::from_millis(20);
 /// How often counters are reported while they change.
 const COUNTERS_EVERY: Duration = Duration::from_secs(2);
-/// Frames sent at once to catch up after a stall, at most.
-const MAX_CATCH_UP: u32 = 5;
 
 /// Runs one call's tunnel until stdin ends or SIGTERM.
 ///
@@ -126,12 +123,15 @@ struct Tunnel {
     video: Option<IvfWriter>,
     peer: Option<Peer>,
     events: Vec<FromTunnel>,
-    next_tick: Option<Instant>,
+    /// The 20 ms media clock: runs while connected.
+    clock: Pacer,
     next_counters: Instant,
     /// Counters last reported.
     reported: MediaCounters,
     /// Frames decoded to the audio sinks.
     decoded: u64,
+    /// Lost or late frames recovered or concealed.
+    concealed: u64,
     closed: bool,
 }
 
@@ -158,10 +158,11 @@ impl Tunnel {
             video: None,
             peer: None,
             events: Vec::new(),
-            next_tick: None,
+            clock: Pacer::default(),
             next_counters: Instant::now() + COUNTERS_EVERY,
             reported: MediaCounters::default(),
             decoded: 0,
+            concealed: 0,
             closed: false,
         })
     }
@@ -171,7 +172,7 @@ impl Tunnel {
         if let Some(peer) = &self.peer {
             at = at.min(peer.deadline);
         }
-        if let Some(tick) = self.next_tick {
+        if let Some(tick) = self.clock.deadline() {
             at = at.min(tick);
         }
         at
@@ -180,6 +181,7 @@ impl Tunnel {
     fn counters(&self) -> MediaCounters {
         let mut counters = self.peer.as_ref().map(|p| p.counters).unwrap_or_default();
         counters.decoded = self.decoded;
+        counters.concealed = self.concealed;
         counters
     }
 
@@ -282,18 +284,18 @@ impl Tunnel {
         if now >= peer.deadline {
             peer.timeout(now);
         }
-        if let Some(mut at) = self.next_tick {
-            let mut sent = 0;
-            while at <= now && sent < MAX_CATCH_UP {
+        // Each 20 ms: one frame out (unless echoing: echo sends what it hears, as it
+        // hears it) and the peer's next frame played out.
+        for _ in 0..self.clock.due(now) {
+            if peer.can_send() && !self.audio.echo {
                 let frame = self.audio.next_frame();
                 peer.send_audio(frame, now);
-                at += PTIME;
-                sent += 1;
             }
-            if at <= now {
-                at = now + PTIME; // a long stall: skip ahead rather than burst
+            match self.audio.play_out() {
+                Played::Frame => self.decoded += 1,
+                Played::Concealed => self.concealed += 1,
+                Played::Nothing => {}
             }
-            self.next_tick = Some(at);
         }
     }
 
@@ -302,13 +304,11 @@ impl Tunnel {
     async fn flush<W: AsyncWrite + Unpin>(&mut self, out: &mut Out<W>) {
         let now = Instant::now();
         if let Some(peer) = self.peer.as_mut() {
-            for frame in std::mem::take(&mut peer.heard) {
-                if self.audio.heard(frame.as_deref()) {
-                    self.decoded += 1;
+            for (time, frame) in std::mem::take(&mut peer.heard) {
+                if self.audio.echo {
+                    peer.send_audio(frame.clone(), now);
                 }
-                if let (true, Some(frame)) = (self.audio.echo, frame) {
-                    peer.send_audio(frame, now);
-                }
+                self.audio.received(time, frame);
             }
             for (frame, time) in std::mem::take(&mut peer.seen) {
                 if let Some(video) = self.video.as_mut()
@@ -327,11 +327,10 @@ impl Tunnel {
                     let _ = socket.try_send_to(&d.contents, d.destination);
                 }
             }
-            let sending = peer.can_send() && !self.audio.echo && !self.closed;
-            match (sending, self.next_tick) {
-                (true, None) => self.next_tick = Some(now),
-                (false, Some(_)) => self.next_tick = None,
-                _ => {}
+            if peer.is_connected() && !self.closed {
+                self.clock.start(now);
+            } else {
+                self.clock.stop();
             }
             self.events.append(&mut peer.events);
         }
@@ -363,6 +362,6 @@ impl Tunnel {
         self.audio.finish();
         self.finish_video();
         self.closed = true;
-        self.next_tick = None;
+        self.clock.stop();
     }
 }
