@@ -83,6 +83,13 @@ async fn conforms(rpc: &mut Rpc) {
         -32602
     );
     assert_eq!(rpc.error("setEcho", json!({"callId": "x"})).await.0, -32602);
+    assert_eq!(rpc.error("setRelayOnly", json!({})).await.0, -32602);
+    for on in [true, false] {
+        assert_eq!(
+            rpc.result("setRelayOnly", json!({"on": on})).await,
+            json!({"relayOnly": on})
+        );
+    }
     assert_eq!(rpc.error("acceptInvite", json!({})).await.0, -32602);
 
     // invitations
@@ -223,6 +230,8 @@ async fn conforms_in_a_call(rpc: &mut Rpc, peer: &mut Rpc) {
             .await,
         json!({})
     );
+    // Let a few frames of Pam's (silence) reach the recording before the hang-up ends it.
+    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
     let nowhere = files.path().join("no/such/dir/heard.wav");
     for method in ["recordAudio", "recordVideo"] {
         let (code, message) = rpc.error(method, call(json!({"path": nowhere}))).await;

@@ -27,5 +27,6 @@ mod peer;
 mod playout;
 pub mod probe;
 mod run;
+mod turn;
 
 pub use run::run;

@@ -72,19 +72,33 @@ impl std::fmt::Debug for Peer {
 pub(crate) type PeerError = String;
 
 impl Peer {
-    /// A peer connection for `role` with a host candidate for every bound socket address.
-    pub(crate) fn new(role: Role, addrs: &[SocketAddr], now: Instant) -> Self {
+    /// A peer connection for `role` with a host candidate for every address in `hosts`, and
+    /// a relay candidate for `relayed` (a TURN allocation reached through our socket at
+    /// `local`), if any.
+    pub(crate) fn new(
+        role: Role,
+        hosts: &[SocketAddr],
+        relayed: Option<(SocketAddr, SocketAddr)>,
+        now: Instant,
+    ) -> Self {
         let mut rtc = Rtc::builder()
             .clear_codecs()
             .enable_opus(true, false)
             .enable_vp8(true)
             .build(now);
+        let candidates = hosts
+            .iter()
+            .map(|addr| Candidate::host(*addr, "udp"))
+            .chain(relayed.map(|(addr, local)| Candidate::relayed(addr, local, "udp")));
         let mut local = Vec::new();
-        for addr in addrs {
-            if let Ok(c) = Candidate::host(*addr, "udp")
-                && let Some(added) = rtc.add_local_candidate(c)
-            {
-                local.push(added.clone());
+        for candidate in candidates {
+            match candidate {
+                Ok(c) => {
+                    if let Some(added) = rtc.add_local_candidate(c) {
+                        local.push(added.clone());
+                    }
+                }
+                Err(e) => tracing::warn!("unusable local candidate: {e}"),
             }
         }
         let mut peer = Self {

@@ -15,6 +15,7 @@ use crate::ivf::IvfWriter;
 use crate::net::{self, Pcm};
 use crate::pacer::Pacer;
 use crate::peer::Peer;
+use crate::turn::{self, Relay};
 
 /// How often counters are reported while they change.
 const COUNTERS_EVERY: Duration = Duration::from_secs(2);
@@ -67,9 +68,7 @@ where
                 _ => break,
             },
             Some((from, to, data)) = tunnel.udp_rx.recv() => {
-                if let Some(peer) = tunnel.peer.as_mut() {
-                    peer.receive(Instant::now(), from, to, &data);
-                }
+                tunnel.arrived(from, to, data, Instant::now());
             }
             Some(pcm) = recv_pcm(&mut tunnel.pcm_rx) => match pcm {
                 Pcm::Client(client) => tunnel.audio.client = Some(client),
@@ -102,6 +101,13 @@ async fn recv_pcm(rx: &mut Option<mpsc::Receiver<Pcm>>) -> Option<Pcm> {
     }
 }
 
+/// Sends `contents` from our socket bound to `source` (dropped if full: media is real-time).
+fn send_from(sockets: &[Arc<UdpSocket>], source: SocketAddr, to: SocketAddr, contents: &[u8]) {
+    if let Some(socket) = sockets.iter().find(|s| s.local_addr().ok() == Some(source)) {
+        let _ = socket.try_send_to(contents, to);
+    }
+}
+
 struct Out<W>(W);
 
 impl<W: AsyncWrite + Unpin> Out<W> {
@@ -118,6 +124,8 @@ struct Tunnel {
     sockets: Vec<Arc<UdpSocket>>,
     addrs: Vec<SocketAddr>,
     udp_rx: mpsc::Receiver<net::Arrived>,
+    /// The TURN allocation, when the config names a TURN server.
+    relay: Option<Relay>,
     pcm_rx: Option<mpsc::Receiver<Pcm>>,
     audio: Audio,
     video: Option<IvfWriter>,
@@ -144,15 +152,52 @@ impl Tunnel {
             ),
             AudioBackend::Echo => (Audio::new(true)?, None),
         };
-        let (sockets, udp_rx) = net::bind_udp(&net::host_ips())
+        let (sockets, mut udp_rx) = net::bind_udp(&net::host_ips())
             .await
             .map_err(|e| format!("cannot bind UDP sockets: {e}"))?;
-        let addrs = sockets.iter().filter_map(|s| s.local_addr().ok()).collect();
+        let addrs: Vec<SocketAddr> = sockets.iter().filter_map(|s| s.local_addr().ok()).collect();
+        let relay = match turn::first_server(&config.ice_servers).await {
+            Some(server) => {
+                // The host socket that reaches the server: loopback for a server on loopback.
+                let socket = sockets
+                    .iter()
+                    .find(|s| {
+                        s.local_addr()
+                            .is_ok_and(|a| a.ip().is_loopback() == server.addr.ip().is_loopback())
+                    })
+                    .unwrap_or(&sockets[0]);
+                let local = socket
+                    .local_addr()
+                    .map_err(|e| format!("no local address: {e}"))?;
+                let within = if config.relay_only {
+                    turn::RELAY_ONLY_WITHIN
+                } else {
+                    turn::RELAY_TOO_WITHIN
+                };
+                match Relay::allocate(&server, local, socket, &mut udp_rx, within).await {
+                    Ok(relay) => Some(relay),
+                    Err(e) if config.relay_only => return Err(format!("relay-only: {e}")),
+                    Err(e) => {
+                        tracing::warn!("no relay candidate: {e}");
+                        None
+                    }
+                }
+            }
+            None if config.relay_only => {
+                return Err(
+                    "relay-only needs a TURN server: no `turn:` URL over UDP with \
+                            credentials among the ICE servers"
+                        .to_owned(),
+                );
+            }
+            None => None,
+        };
         Ok(Self {
             relay_only: config.relay_only,
             sockets,
             addrs,
             udp_rx,
+            relay,
             pcm_rx,
             audio,
             video: None,
@@ -167,8 +212,11 @@ impl Tunnel {
         })
     }
 
-    fn deadline(&self) -> Instant {
+    fn deadline(&mut self) -> Instant {
         let mut at = self.next_counters;
+        if let Some(relay) = self.relay.as_mut() {
+            at = at.min(relay.deadline(Instant::now()));
+        }
         if let Some(peer) = &self.peer {
             at = at.min(peer.deadline);
         }
@@ -202,16 +250,17 @@ impl Tunnel {
         let now = Instant::now();
         match msg {
             ToTunnel::Prepare { role, media: _ } => {
-                if self.relay_only {
-                    return self.error(
-                        "relay-only (TURN) media is not supported by sotto-call-tunnel yet",
-                        true,
-                    );
-                }
                 if self.peer.is_some() {
                     return self.error("already prepared", false);
                 }
-                self.peer = Some(Peer::new(role.into(), &self.addrs, now));
+                // Relay-only offers the relay candidate alone: no address of this machine.
+                let hosts = if self.relay_only {
+                    &[][..]
+                } else {
+                    &self.addrs
+                };
+                let relayed = self.relay.as_ref().map(|r| (r.relayed, r.local));
+                self.peer = Some(Peer::new(role.into(), hosts, relayed, now));
             }
             ToTunnel::Hangup => self.close(),
             ToTunnel::PlayAudio { path, r#loop } => {
@@ -319,13 +368,16 @@ impl Tunnel {
                 }
             }
             for d in peer.transmit.drain(..) {
-                if let Some(socket) = self
-                    .sockets
-                    .iter()
-                    .find(|s| s.local_addr().ok() == Some(d.source))
-                {
-                    let _ = socket.try_send_to(&d.contents, d.destination);
-                }
+                let (source, destination, contents) = match self.relay.as_mut() {
+                    Some(relay) if d.source == relay.relayed => {
+                        match relay.send_to(d.destination, &d.contents, now) {
+                            Some(wrapped) => (relay.local, relay.server, wrapped),
+                            None => continue,
+                        }
+                    }
+                    _ => (d.source, d.destination, d.contents),
+                };
+                send_from(&self.sockets, source, destination, &contents);
             }
             if peer.is_connected() && !self.closed {
                 self.clock.start(now);
@@ -333,6 +385,11 @@ impl Tunnel {
                 self.clock.stop();
             }
             self.events.append(&mut peer.events);
+        }
+        if let Some(relay) = self.relay.as_mut() {
+            for datagram in relay.transmit(now) {
+                send_from(&self.sockets, relay.local, relay.server, &datagram);
+            }
         }
         if now >= self.next_counters {
             self.next_counters = now + COUNTERS_EVERY;
@@ -344,6 +401,25 @@ impl Tunnel {
         }
         for event in std::mem::take(&mut self.events) {
             out.emit(&event).await;
+        }
+    }
+
+    /// A datagram arrived on one of our sockets: from the TURN server, it is unwrapped and
+    /// handed to str0m as arriving on the relayed address.
+    fn arrived(&mut self, from: SocketAddr, to: SocketAddr, data: Vec<u8>, now: Instant) {
+        match (self.relay.as_mut(), self.peer.as_mut()) {
+            // The server's own answers (refreshes, permissions) are handled with or without a
+            // peer connection.
+            (Some(relay), peer) if from == relay.server && to == relay.local => {
+                if let (Some((source, bytes)), Some(peer)) = (relay.receive(from, data, now), peer)
+                {
+                    peer.receive(now, source, relay.relayed, &bytes);
+                }
+            }
+            // Relay-only uses no address of this machine, even for what arrives there.
+            _ if self.relay_only => {}
+            (_, Some(peer)) => peer.receive(now, from, to, &data),
+            (_, None) => {}
         }
     }
 

@@ -105,6 +105,10 @@ impl Driver {
                 .and_then(|()| media_files::creatable(&path))
                 .and_then(|()| self.to_tunnel(&call_id, &ToTunnel::RecordVideo { path })),
             Request::SetEcho { call_id, on } => self.to_tunnel(&call_id, &ToTunnel::SetEcho { on }),
+            // Takes effect from the next call's tunnel.
+            Request::SetRelayOnly { on } => self
+                .command(Command::SetRelayOnly(on))
+                .map(|()| json!({"relayOnly": on})),
         };
         let _ = reply.send(result);
     }
