@@ -11,6 +11,10 @@ use std::time::{Duration, Instant};
 
 use serde_json::{Value, json};
 use sotto_e2e::{Driver, Person, Shim, num};
+
+// coturn on loopback, started as the tunnel's own relay-only tests start it.
+#[path = "../tunnel/tests/common/coturn.rs"]
+mod coturn;
 use tokio::io::{AsyncBufReadExt as _, AsyncWriteExt as _, BufReader};
 
 const WAIT: Duration = Duration::from_secs(30);
@@ -188,8 +192,15 @@ type Starting<'a> = std::pin::Pin<Box<dyn Future<Output = Native> + 'a>>;
 async fn browser_and(
     start: impl for<'a> FnOnce(&'a Shim) -> Starting<'a>,
 ) -> (Shim, Driver, Person, Native) {
+    browser_and_on(Shim::start().await, start).await
+}
+
+/// [`browser_and`] on a given shim.
+async fn browser_and_on(
+    shim: Shim,
+    start: impl for<'a> FnOnce(&'a Shim) -> Starting<'a>,
+) -> (Shim, Driver, Person, Native) {
     only_loopback_when_asked();
-    let shim = Shim::start().await;
     let driver = Driver::start().await;
     let alice = Person::launch_with(&driver, "Alice", &CHROMIUM_LOOPBACK).await;
     alice.sign_up(&shim, &[]).await;
@@ -472,5 +483,62 @@ async fn a_browsers_camera_is_recorded_to_ivf_by_the_native_endpoint() {
     assert!(frames > 20 && width > 0, "{frames} frames, width {width}");
     // The first frame is a key frame with VP8's start code: decrypted, not ciphertext.
     assert_eq!(&ivf[32 + 12 + 3..32 + 12 + 6], &[0x9d, 0x01, 0x2a]);
+    alice.close().await;
+}
+
+/// The candidate pair Chromium's transport selected, as `[local type, remote type]`.
+async fn selected_pair_types(person: &Person) -> (String, String) {
+    let types = person
+        .client
+        .execute_async(
+            r"
+            const done = arguments[arguments.length - 1];
+            const pc = window.sottoTestPcs[window.sottoTestPcs.length - 1];
+            pc.getStats().then(report => {
+                let pairId = null;
+                report.forEach(s => {
+                    if (s.type === 'transport' && s.selectedCandidatePairId) {
+                        pairId = s.selectedCandidatePairId;
+                    }
+                });
+                const pair = pairId && report.get(pairId);
+                const type = id => (id && report.get(id) || {}).candidateType || '';
+                done(pair ? [type(pair.localCandidateId), type(pair.remoteCandidateId)] : ['', '']);
+            });",
+            vec![],
+        )
+        .await
+        .unwrap();
+    let text = |i: usize| types[i].as_str().unwrap_or_default().to_owned();
+    (text(0), text(1))
+}
+
+#[tokio::test]
+#[ignore = "needs Chromium and the built app: run `cargo xtask test`"]
+async fn a_relay_only_native_endpoint_calls_a_browser_through_the_shims_turn_server() {
+    let coturn = coturn::Coturn::start();
+    let shim = Shim::start_with(|config| {
+        config.turn_urls = vec![coturn.url()];
+        config.turn_secret = Some(coturn::SECRET.parse().unwrap());
+    })
+    .await;
+    let (_shim, _driver, alice, mut bot) =
+        browser_and_on(shim, |shim| Box::pin(Native::start(shim, "Bot"))).await;
+    bot.result("setRelayOnly", json!({"on": true})).await;
+    bot.result("startCall", json!({"recipient": "Alice"})).await;
+    alice.wait_call_state("RINGING_INCOMING").await;
+    alice.click("#accept-audio").await;
+    let connected = bot.call_state("CONNECTED").await;
+    alice.wait_call_state("CONNECTED").await;
+    // The native side offered coturn's relayed address alone: Chromium's pair ends there.
+    let (local, remote) = selected_pair_types(&alice).await;
+    eprintln!("Chromium's selected pair: {local} → {remote}");
+    assert_eq!(
+        remote, "relay",
+        "the native endpoint is reached through TURN only"
+    );
+    media_flows(&alice, &mut bot, &connected).await;
+    alice.click("#hangup").await;
+    assert_eq!(bot.call_state("ENDED").await["reason"], "remote_hangup");
     alice.close().await;
 }
