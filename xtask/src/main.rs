@@ -5,6 +5,7 @@
 //! - `test`:  `lint`, then set up, build and run every test (unit, scenario, vectors, shim,
 //!   fuzz smoke, browsers)
 //! - `lint`:  `cargo fmt --check` and `cargo clippy -D warnings` (native and wasm32), as `test` does
+//! - `e2e`:   only the real-browser tests, as `test` runs them (the app built first)
 //! - `bench [crypto|relay|abuse]`: benchmarks, printed as ratios against a baseline of the same run
 //! - `fuzz [seconds]`: every fuzz target for a bounded time
 
@@ -28,12 +29,15 @@ fn main() -> ExitCode {
         "run" => run(rest),
         "test" => test::all(rest),
         "lint" => test::checks(),
+        "e2e" => setup::all(setup::Need::Everything)
+            .and_then(|()| web::build())
+            .and_then(|()| browser_tests::run()),
         "bench" => bench::run(rest),
         "fuzz" => fuzz::run(rest),
         "build-web" => setup::all(setup::Need::WebBuild).and_then(|()| web::build()),
         _ => {
             eprintln!(
-                "usage: cargo xtask <setup|run|test|lint|bench [crypto|relay|abuse]|fuzz [seconds]|build-web>"
+                "usage: cargo xtask <setup|run|test|lint|e2e|bench [crypto|relay|abuse]|fuzz [seconds]|build-web>"
             );
             return ExitCode::from(2);
         }
