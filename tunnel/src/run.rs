@@ -435,6 +435,9 @@ impl Tunnel {
         if let Some(peer) = self.peer.as_mut() {
             peer.close();
         }
+        if let Some(relay) = self.relay.as_mut().filter(|_| !self.closed) {
+            relay.release(Instant::now()); // sent by the flush that follows
+        }
         self.audio.finish();
         self.finish_video();
         self.closed = true;

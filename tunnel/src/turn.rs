@@ -228,6 +228,13 @@ impl Relay {
         }
     }
 
+    /// Gives the allocation back (the call is over), rather than leave it to expire.
+    pub(crate) fn release(&mut self, now: Instant) {
+        if let Err(e) = self.client.delete(since(self.base, now)) {
+            tracing::debug!("TURN delete: {e}");
+        }
+    }
+
     /// Asks the server to let `peer` in and out (once per address).
     pub(crate) fn permit(&mut self, peer: IpAddr, now: Instant) {
         if self.permitted.insert(peer)
