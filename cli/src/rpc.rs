@@ -101,11 +101,15 @@ pub(crate) enum Request {
         call_id: String,
         on: bool,
     },
+    /// "Hide my IP": calls use only a TURN relay (kept in the profile, as the web app's switch).
+    SetRelayOnly {
+        on: bool,
+    },
 }
 
 /// Every method name, for the tests.
 #[cfg(test)]
-pub(crate) const METHODS: [&str; 15] = [
+pub(crate) const METHODS: [&str; 16] = [
     "subscribeCallEvents",
     "unsubscribeCallEvents",
     "startCall",
@@ -121,6 +125,7 @@ pub(crate) const METHODS: [&str; 15] = [
     "recordAudio",
     "recordVideo",
     "setEcho",
+    "setRelayOnly",
 ];
 
 impl Request {
@@ -167,6 +172,11 @@ impl Request {
             },
             "setEcho" => Self::SetEcho {
                 call_id: p.call_id()?,
+                on: p
+                    .opt_bool("on")?
+                    .ok_or_else(|| RpcError::params("missing on (true or false)"))?,
+            },
+            "setRelayOnly" => Self::SetRelayOnly {
                 on: p
                     .opt_bool("on")?
                     .ok_or_else(|| RpcError::params("missing on (true or false)"))?,

@@ -3,10 +3,13 @@
 
 mod common;
 
-use common::{Daemon, Rpc, Shim, init, stdio};
-use serde_json::json;
+use std::path::Path;
+
+use common::{Daemon, Rpc, Shim, befriend, init, stdio};
+use serde_json::{Value, json};
 
 const USER_ERROR: i64 = -1;
+const IO_ERROR: i64 = -3;
 
 async fn conforms(rpc: &mut Rpc) {
     // version and the empty lists
@@ -80,6 +83,13 @@ async fn conforms(rpc: &mut Rpc) {
         -32602
     );
     assert_eq!(rpc.error("setEcho", json!({"callId": "x"})).await.0, -32602);
+    assert_eq!(rpc.error("setRelayOnly", json!({})).await.0, -32602);
+    for on in [true, false] {
+        assert_eq!(
+            rpc.result("setRelayOnly", json!({"on": on})).await,
+            json!({"relayOnly": on})
+        );
+    }
     assert_eq!(rpc.error("acceptInvite", json!({})).await.0, -32602);
 
     // invitations
@@ -134,12 +144,161 @@ async fn conforms(rpc: &mut Rpc) {
     assert!(rpc.result("version", json!({})).await["version"].is_string());
 }
 
+/// A 48 kHz mono 16-bit WAV of `rate` Hz (a playable one at 48 000) with a short tone.
+fn wav(path: &Path, rate: u32) -> String {
+    let spec = hound::WavSpec {
+        channels: 1,
+        sample_rate: rate,
+        bits_per_sample: 16,
+        sample_format: hound::SampleFormat::Int,
+    };
+    let mut w = hound::WavWriter::create(path, spec).unwrap();
+    for i in 0..rate / 2 {
+        let x = (f64::from(i) * 2.0 * std::f64::consts::PI * 440.0 / f64::from(rate)).sin();
+        w.write_sample((x * 8000.0) as i16).unwrap();
+    }
+    w.finalize().unwrap();
+    path.to_string_lossy().into_owned()
+}
+
+/// Every call method's success, and its wrong-state and file errors, in a real call with
+/// `peer` (a daemon whose contact is named Pam at `rpc`; `rpc` holds one subscription).
+async fn conforms_in_a_call(rpc: &mut Rpc, peer: &mut Rpc) {
+    let files = tempfile::tempdir().unwrap();
+    let started = rpc.result("startCall", json!({"recipient": "Pam"})).await;
+    for key in [
+        "callId",
+        "state",
+        "inputDeviceName",
+        "outputDeviceName",
+        "codec",
+        "sampleRate",
+        "channels",
+        "ptimeMs",
+    ] {
+        assert!(!started[key].is_null(), "startCall lacks {key}: {started}");
+    }
+    let call_id = started["callId"].clone();
+    let id = call_id.as_str().unwrap().to_owned();
+    let call = |more: Value| {
+        let mut params = json!({"callId": call_id});
+        params
+            .as_object_mut()
+            .unwrap()
+            .extend(more.as_object().unwrap().clone());
+        params
+    };
+    // the caller cannot accept its own call (wrong state)
+    assert_eq!(
+        rpc.error("acceptCall", call(json!({}))).await,
+        (
+            USER_ERROR,
+            format!("Call {id} is RINGING_OUTGOING, not RINGING_INCOMING")
+        )
+    );
+    let ringing = peer.call_state("RINGING_INCOMING").await;
+    assert_eq!(ringing["callId"], call_id);
+    let accepted = peer.result("acceptCall", json!({"callId": call_id})).await;
+    assert_eq!(accepted["callId"], call_id);
+    rpc.call_state("CONNECTED").await;
+    assert_eq!(
+        rpc.result("listCalls", json!({})).await[0]["state"],
+        "CONNECTED"
+    );
+
+    // the bot helpers, and the files they are given
+    let tone = wav(&files.path().join("tone.wav"), 48_000);
+    assert_eq!(
+        rpc.result("playAudio", call(json!({"path": tone, "loop": true})))
+            .await,
+        json!({})
+    );
+    let missing = files.path().join("missing.wav");
+    let (code, message) = rpc.error("playAudio", call(json!({"path": missing}))).await;
+    assert_eq!(code, IO_ERROR, "{message}");
+    assert!(message.starts_with("cannot play "), "{message}");
+    let cd = wav(&files.path().join("cd.wav"), 44_100);
+    let (code, message) = rpc.error("playAudio", call(json!({"path": cd}))).await;
+    assert_eq!(code, USER_ERROR, "{message}");
+    assert!(
+        message.contains("need 48000 Hz mono 16-bit WAV"),
+        "{message}"
+    );
+    let recording = files.path().join("heard.wav");
+    assert_eq!(
+        rpc.result("recordAudio", call(json!({"path": recording})))
+            .await,
+        json!({})
+    );
+    // Let a few frames of Pam's (silence) reach the recording before the hang-up ends it.
+    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    let nowhere = files.path().join("no/such/dir/heard.wav");
+    for method in ["recordAudio", "recordVideo"] {
+        let (code, message) = rpc.error(method, call(json!({"path": nowhere}))).await;
+        assert_eq!(code, IO_ERROR, "{method}: {message}");
+        assert!(message.starts_with("cannot record to "), "{message}");
+    }
+    let camera = files.path().join("camera.ivf");
+    assert_eq!(
+        rpc.result("recordVideo", call(json!({"path": camera})))
+            .await,
+        json!({})
+    );
+    for on in [true, false] {
+        assert_eq!(
+            rpc.result("setEcho", call(json!({"on": on}))).await,
+            json!({})
+        );
+    }
+    assert_eq!(
+        rpc.error("rejectCall", call(json!({}))).await,
+        (
+            USER_ERROR,
+            format!("Call {id} is CONNECTED, not RINGING_INCOMING")
+        )
+    );
+
+    // hang-up, heard on both sides; then the call is gone
+    assert_eq!(rpc.result("hangupCall", call(json!({}))).await, json!({}));
+    assert_eq!(rpc.call_state("ENDED").await["reason"], "local_hangup");
+    assert_eq!(peer.call_state("ENDED").await["reason"], "remote_hangup");
+    assert_eq!(
+        rpc.error("hangupCall", call(json!({}))).await,
+        (USER_ERROR, format!("No such call: {id}"))
+    );
+    assert_eq!(rpc.result("listCalls", json!({})).await, json!([]));
+    // The tunnel finishes the recording as it ends.
+    let deadline = std::time::Instant::now() + common::WAIT;
+    while hound::WavReader::open(&recording).map_or(0, |r| r.duration()) == 0 {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the recording was never finished"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+}
+
+/// Pam, a daemon who is a contact of `rpc`'s profile (named `name`). Both find
+/// `sotto-call-tunnel` next to `sotto-cli`, where [`common::tunnel_binary`] builds it.
+async fn pam(shim: &Shim, rpc: &mut Rpc, name: &str) -> (tempfile::TempDir, Daemon, Rpc) {
+    common::tunnel_binary();
+    let dir = init(shim, "Pam");
+    let daemon = Daemon::start(dir.path(), &[], &[]).await;
+    let mut peer = daemon.tcp().await;
+    befriend(rpc, name, &mut peer, "Pam").await;
+    peer.result("subscribeCallEvents", json!({})).await;
+    (dir, daemon, peer)
+}
+
 #[tokio::test]
 async fn conforms_over_tcp() {
     let shim = Shim::start().await;
     let dir = init(&shim, "Tess");
     let daemon = Daemon::start(dir.path(), &[], &[]).await;
-    conforms(&mut daemon.tcp().await).await;
+    let mut rpc = daemon.tcp().await;
+    conforms(&mut rpc).await;
+    let (_dir, _daemon, mut peer) = pam(&shim, &mut rpc, "Tess").await;
+    conforms_in_a_call(&mut rpc, &mut peer).await;
 }
 
 #[tokio::test]
@@ -153,7 +312,10 @@ async fn conforms_over_a_unix_socket() {
         .permissions()
         .mode();
     assert_eq!(mode & 0o777, 0o600, "only the owner may control calls");
-    conforms(&mut daemon.unix().await).await;
+    let mut rpc = daemon.unix().await;
+    conforms(&mut rpc).await;
+    let (_dir, _daemon, mut peer) = pam(&shim, &mut rpc, "Uma").await;
+    conforms_in_a_call(&mut rpc, &mut peer).await;
 }
 
 #[tokio::test]
@@ -162,6 +324,8 @@ async fn conforms_over_stdio_and_ends_on_eof() {
     let dir = init(&shim, "Stan");
     let (mut child, mut rpc) = stdio(dir.path());
     conforms(&mut rpc).await;
+    let (_dir, _daemon, mut peer) = pam(&shim, &mut rpc, "Stan").await;
+    conforms_in_a_call(&mut rpc, &mut peer).await;
     drop(rpc); // closes stdin
     let status = tokio::time::timeout(common::WAIT, child.wait())
         .await

@@ -4,6 +4,9 @@
 //! dies mid-call, and the echo bot.
 
 mod common;
+// The tunnel's tests start coturn the same way.
+#[path = "../../tunnel/tests/common/coturn.rs"]
+mod coturn;
 
 use std::time::Instant;
 
@@ -173,4 +176,68 @@ async fn sigterm_to_a_daemon_in_a_call_hangs_up_and_the_peer_hears_it() {
         .unwrap()
         .unwrap();
     assert!(status.success(), "{status}");
+}
+
+/// Ada and Bob, contacts through a shim that hands out credentials for `coturn` (if any),
+/// both with "hide my IP" on; Ada calls, Bob accepts.
+async fn relay_only_call(coturn: Option<&coturn::Coturn>) -> (RelayOnly, Rpc, Rpc) {
+    let tunnel = tunnel_binary();
+    let shim = Shim::start_with(|config| {
+        if let Some(coturn) = coturn {
+            config.turn_urls = vec![coturn.url()];
+            config.turn_secret = Some(coturn::SECRET.parse().unwrap());
+        }
+    })
+    .await;
+    let env = [("SOTTO_CALL_TUNNEL_BIN", tunnel.to_str().unwrap())];
+    let (ada_dir, bob_dir) = (init(&shim, "Ada"), init(&shim, "Bob"));
+    let ada = Daemon::start(ada_dir.path(), &env, &[]).await;
+    let bob = Daemon::start(bob_dir.path(), &env, &[]).await;
+    let (mut a, mut b) = (ada.tcp().await, bob.tcp().await);
+    befriend(&mut a, "Ada", &mut b, "Bob").await;
+    for rpc in [&mut a, &mut b] {
+        rpc.result("setRelayOnly", json!({"on": true})).await;
+        rpc.result("subscribeCallEvents", json!({})).await;
+    }
+    let call_id = a.result("startCall", json!({"recipient": "Bob"})).await["callId"].clone();
+    b.call_state("RINGING_INCOMING").await;
+    b.request("acceptCall", json!({"callId": call_id})).await;
+    (
+        RelayOnly {
+            _shim: shim,
+            _dirs: [ada_dir, bob_dir],
+            _daemons: [ada, bob],
+        },
+        a,
+        b,
+    )
+}
+
+/// What a relay-only call keeps alive.
+struct RelayOnly {
+    _shim: Shim,
+    _dirs: [tempfile::TempDir; 2],
+    _daemons: [Daemon; 2],
+}
+
+#[tokio::test]
+async fn relay_only_calls_go_through_the_shims_turn_server_and_carry_a_tone_each_way() {
+    let coturn = coturn::Coturn::start();
+    let (_call, mut a, mut b) = relay_only_call(Some(&coturn)).await;
+    let b_connected = b.call_state("CONNECTED").await;
+    let a_connected = a.call_state("CONNECTED").await;
+    let (a_dev, b_dev) = (device(&a_connected), device(&b_connected));
+    let (a_heard, b_heard) = tokio::join!(
+        talk_and_listen(&a_dev, 440.0, 1.5),
+        talk_and_listen(&b_dev, 1000.0, 1.5)
+    );
+    assert_hears(&b_heard, 440.0, 1000.0, "Bob");
+    assert_hears(&a_heard, 1000.0, 440.0, "Ada");
+}
+
+#[tokio::test]
+async fn relay_only_without_a_turn_server_ends_the_call_with_media_failed() {
+    let (_call, mut a, mut b) = relay_only_call(None).await;
+    assert_eq!(b.call_state("ENDED").await["reason"], "media_failed");
+    assert_eq!(a.call_state("ENDED").await["reason"], "media_failed");
 }

@@ -419,6 +419,7 @@ fn tunnel_control_and_events() {
                 dropped_no_key: 3,
                 dropped_undecryptable: 4,
                 decoded: 5,
+                concealed: 6,
             },
         },
         FromTunnel::Error {

@@ -8,6 +8,8 @@ use std::io::BufWriter;
 
 use tokio::sync::mpsc;
 
+use crate::playout::{Next, Playout};
+
 /// Samples in one 20 ms frame at 48 kHz.
 pub(crate) const FRAME: usize = 960;
 /// The most socket input kept (200 ms): a writer faster than real time loses the oldest.
@@ -20,10 +22,22 @@ struct Player {
     looped: bool,
 }
 
-/// Encoder, decoder, sources and sinks.
+/// What [`Audio::play_out`] did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Played {
+    /// A received frame.
+    Frame,
+    /// A lost or late frame, recovered (FEC) or concealed (PLC).
+    Concealed,
+    /// Nothing: not playing.
+    Nothing,
+}
+
+/// Encoder, decoder, playout buffer, sources and sinks.
 pub(crate) struct Audio {
     encoder: opus::Encoder,
     decoder: opus::Decoder,
+    playout: Playout,
     input: VecDeque<i16>,
     odd_byte: Option<u8>,
     player: Option<Player>,
@@ -53,6 +67,7 @@ impl Audio {
         Ok(Self {
             encoder,
             decoder,
+            playout: Playout::default(),
             input: VecDeque::new(),
             odd_byte: None,
             player: None,
@@ -165,14 +180,39 @@ impl Audio {
         }
     }
 
-    /// One decrypted Opus frame from the peer: decode it to the sinks. `None` on a gap:
-    /// libopus conceals the loss.
-    pub(crate) fn heard(&mut self, frame: Option<&[u8]>) -> bool {
+    /// A decrypted Opus frame from the peer with its RTP time (48 kHz): it waits in the
+    /// playout buffer for its turn.
+    pub(crate) fn received(&mut self, time: u64, frame: Vec<u8>) {
+        self.playout.push(time, frame);
+    }
+
+    /// The peer's next 20 ms, decoded to the sinks: once per tick of the media clock.
+    pub(crate) fn play_out(&mut self) -> Played {
         let mut pcm = [0i16; FRAME * 6];
-        let Ok(n) = self.decoder.decode(frame.unwrap_or(&[]), &mut pcm, false) else {
-            return false;
+        // Recovery and concealment get exactly one frame's room: libopus makes as many
+        // samples as it is given room for.
+        let (decoded, played) = match self.playout.pop() {
+            Next::Idle => return Played::Nothing,
+            Next::Play(frame) => (self.decoder.decode(&frame, &mut pcm, false), Played::Frame),
+            Next::Recover(after) => (
+                self.decoder.decode(&after, &mut pcm[..FRAME], true),
+                Played::Concealed,
+            ),
+            Next::Conceal => (
+                self.decoder.decode(&[], &mut pcm[..FRAME], false),
+                Played::Concealed,
+            ),
         };
-        let pcm = &pcm[..n];
+        match decoded {
+            Ok(n) => {
+                self.write_sinks(&pcm[..n]);
+                played
+            }
+            Err(_) => Played::Nothing,
+        }
+    }
+
+    fn write_sinks(&mut self, pcm: &[i16]) {
         if let Some(recorder) = self.recorder.as_mut() {
             for s in pcm {
                 let _ = recorder.write_sample(*s);
@@ -184,7 +224,6 @@ impl Audio {
                 self.client = None;
             }
         }
-        true
     }
 }
 
@@ -193,9 +232,9 @@ mod tests {
     use super::*;
 
     #[test]
-    fn encodes_socket_input_and_decodes_it_back_to_the_same_tone() {
+    fn encodes_socket_input_and_plays_it_out_in_real_time_through_lost_frames() {
         let mut audio = Audio::new(false).unwrap();
-        let tone: Vec<u8> = (0..FRAME * 10)
+        let tone: Vec<u8> = (0..FRAME * 12)
             .map(|i| {
                 (8000.0 * (2.0 * std::f64::consts::PI * 440.0 * i as f64 / 48_000.0).sin()) as i16
             })
@@ -206,18 +245,37 @@ mod tests {
         audio.push_input(&tone[101..]);
         let (tx, mut rx) = mpsc::channel(64);
         audio.client = Some(tx);
-        for _ in 0..10 {
-            let frame = audio.next_frame();
-            assert!(!frame.is_empty());
-            assert!(audio.heard(Some(&frame)));
+        let frames: Vec<Vec<u8>> = (0..12).map(|_| audio.next_frame()).collect();
+        assert!(frames.iter().all(|f| !f.is_empty()));
+        let mut played = Vec::new();
+        // One frame arrives per tick; frame 6 is lost. Then two more ticks with nothing new.
+        for (n, frame) in frames.into_iter().enumerate() {
+            if n != 6 {
+                audio.received(n as u64 * crate::playout::FRAME_TICKS, frame);
+            }
+            played.push(audio.play_out());
         }
+        played.push(audio.play_out());
+        played.push(audio.play_out());
+        use Played::{Concealed, Frame, Nothing};
+        assert_eq!(
+            played,
+            [
+                Nothing, // the 40 ms jitter delay fills
+                Frame, Frame, Frame, Frame, Frame, Frame,     // 0..=5
+                Concealed, // 6, from 7's FEC
+                Frame, Frame, Frame, Frame, Frame,     // 7..=11
+                Concealed, // 12 never came: PLC
+            ]
+        );
         let mut pcm = Vec::new();
         while let Ok(bytes) = rx.try_recv() {
             pcm.extend(bytes.chunks(2).map(|b| i16::from_le_bytes([b[0], b[1]])));
         }
-        assert_eq!(pcm.len(), FRAME * 10);
-        let level = crate::goertzel::power(&pcm[FRAME * 5..], 440.0);
-        let off = crate::goertzel::power(&pcm[FRAME * 5..], 1000.0);
+        assert_eq!(pcm.len(), FRAME * 13, "20 ms out per tick played");
+        let around_the_loss = &pcm[FRAME * 4..FRAME * 10];
+        let level = crate::goertzel::power(around_the_loss, 440.0);
+        let off = crate::goertzel::power(around_the_loss, 1000.0);
         assert!(level > 100.0 * off, "440 Hz {level} vs 1 kHz {off}");
     }
 }

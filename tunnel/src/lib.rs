@@ -22,8 +22,11 @@ mod audio;
 pub mod goertzel;
 mod ivf;
 mod net;
+mod pacer;
 mod peer;
+mod playout;
 pub mod probe;
 mod run;
+mod turn;
 
 pub use run::run;

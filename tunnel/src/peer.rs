@@ -45,13 +45,11 @@ pub(crate) struct Peer {
     rtp_time: u64,
     connected: bool,
     pub(crate) counters: MediaCounters,
-    /// Decrypted Opus frames of the peer's microphone, oldest first; `None` for a frame
-    /// that never came (the decoder conceals it).
-    pub(crate) heard: Vec<Option<Vec<u8>>>,
+    /// Decrypted Opus frames of the peer's microphone with their RTP time (48 kHz), in
+    /// arrival order (the playout buffer orders them and conceals gaps).
+    pub(crate) heard: Vec<(u64, Vec<u8>)>,
     /// Decrypted VP8 frames of the peer's camera with their RTP time (90 kHz), oldest first.
     pub(crate) seen: Vec<(Vec<u8>, u64)>,
-    /// The RTP time (48 kHz) of the last microphone frame heard.
-    last_heard: Option<u64>,
     /// Events for the daemon.
     pub(crate) events: Vec<FromTunnel>,
     /// Datagrams to send.
@@ -74,19 +72,33 @@ impl std::fmt::Debug for Peer {
 pub(crate) type PeerError = String;
 
 impl Peer {
-    /// A peer connection for `role` with a host candidate for every bound socket address.
-    pub(crate) fn new(role: Role, addrs: &[SocketAddr], now: Instant) -> Self {
+    /// A peer connection for `role` with a host candidate for every address in `hosts`, and
+    /// a relay candidate for `relayed` (a TURN allocation reached through our socket at
+    /// `local`), if any.
+    pub(crate) fn new(
+        role: Role,
+        hosts: &[SocketAddr],
+        relayed: Option<(SocketAddr, SocketAddr)>,
+        now: Instant,
+    ) -> Self {
         let mut rtc = Rtc::builder()
             .clear_codecs()
             .enable_opus(true, false)
             .enable_vp8(true)
             .build(now);
+        let candidates = hosts
+            .iter()
+            .map(|addr| Candidate::host(*addr, "udp"))
+            .chain(relayed.map(|(addr, local)| Candidate::relayed(addr, local, "udp")));
         let mut local = Vec::new();
-        for addr in addrs {
-            if let Ok(c) = Candidate::host(*addr, "udp")
-                && let Some(added) = rtc.add_local_candidate(c)
-            {
-                local.push(added.clone());
+        for candidate in candidates {
+            match candidate {
+                Ok(c) => {
+                    if let Some(added) = rtc.add_local_candidate(c) {
+                        local.push(added.clone());
+                    }
+                }
+                Err(e) => tracing::warn!("unusable local candidate: {e}"),
             }
         }
         let mut peer = Self {
@@ -104,7 +116,6 @@ impl Peer {
             counters: MediaCounters::default(),
             heard: Vec::new(),
             seen: Vec::new(),
-            last_heard: None,
             events: Vec::new(),
             transmit: Vec::new(),
             deadline: now,
@@ -131,6 +142,11 @@ impl Peer {
             0,
         ));
         self.secret = Some(secret);
+    }
+
+    /// Whether ICE and DTLS are up.
+    pub(crate) fn is_connected(&self) -> bool {
+        self.connected
     }
 
     /// Whether frames can be sent: connected and keyed.
@@ -371,12 +387,7 @@ impl Peer {
                     self.counters.decrypted += 1;
                     if position == Some(0) {
                         let time = data.time.rebase(Frequency::FORTY_EIGHT_KHZ).numer();
-                        let missing = frames_missing(self.last_heard, time);
-                        self.last_heard = Some(self.last_heard.map_or(time, |l| l.max(time)));
-                        for _ in 0..missing {
-                            self.heard.push(None);
-                        }
-                        self.heard.push(Some(frame));
+                        self.heard.push((time, frame));
                     } else {
                         let time = data.time.rebase(Frequency::NINETY_KHZ).numer();
                         self.seen.push((frame, time));
@@ -390,16 +401,6 @@ impl Peer {
     }
 }
 
-/// How many 20 ms frames never came between the last one heard (RTP time at 48 kHz) and one
-/// at `time`: those are concealed by the decoder rather than skipped, so the output keeps
-/// real time. At most five (100 ms); a late or reordered frame conceals nothing.
-fn frames_missing(last: Option<u64>, time: u64) -> u64 {
-    last.map_or(0, |last| {
-        (time.saturating_sub(last) / 960).saturating_sub(1)
-    })
-    .min(5)
-}
-
 /// The `a=mid:` values of an SDP in m-line order.
 fn mids_in_order(sdp: &str) -> Vec<Mid> {
     sdp.lines()
@@ -411,15 +412,6 @@ fn mids_in_order(sdp: &str) -> Vec<Mid> {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn conceals_lost_frames_up_to_a_hundred_milliseconds() {
-        assert_eq!(frames_missing(None, 96_000), 0);
-        assert_eq!(frames_missing(Some(960), 1920), 0);
-        assert_eq!(frames_missing(Some(960), 960 * 4), 2);
-        assert_eq!(frames_missing(Some(960), 960 * 100), 5);
-        assert_eq!(frames_missing(Some(960 * 5), 960 * 3), 0, "late frame");
-    }
 
     #[test]
     fn reads_mids_in_m_line_order() {

@@ -51,3 +51,25 @@ pub async fn talk_and_listen(
         .map(|b| i16::from_le_bytes([b[0], b[1]]))
         .collect())
 }
+
+/// Whether the last half second of `heard` carries a `want` Hz tone that stands well above
+/// `other` Hz; `Err` says what was heard instead.
+///
+/// # Errors
+/// When less than half a second was heard, or the tone is missing or buried.
+pub fn hears_tone(heard: &[i16], want: f64, other: f64) -> Result<(), String> {
+    const HALF_SECOND: usize = 24_000;
+    if heard.len() < HALF_SECOND {
+        return Err(format!("only {} samples heard", heard.len()));
+    }
+    let tail = &heard[heard.len() - HALF_SECOND..];
+    let (p_want, p_other) = (
+        crate::goertzel::power(tail, want),
+        crate::goertzel::power(tail, other),
+    );
+    if p_want > 1e5 && p_want > 50.0 * p_other {
+        Ok(())
+    } else {
+        Err(format!("{want} Hz {p_want}, {other} Hz {p_other}"))
+    }
+}

@@ -10,17 +10,15 @@ use tokio::io::{AsyncBufReadExt as _, AsyncRead, AsyncWrite, AsyncWriteExt as _,
 use tokio::net::UdpSocket;
 use tokio::sync::mpsc;
 
-use crate::audio::Audio;
+use crate::audio::{Audio, Played};
 use crate::ivf::IvfWriter;
 use crate::net::{self, Pcm};
+use crate::pacer::Pacer;
 use crate::peer::Peer;
+use crate::turn::{self, Relay};
 
-/// One Opus frame every 20 ms.
-const PTIME: Duration = Duration::from_millis(20);
 /// How often counters are reported while they change.
 const COUNTERS_EVERY: Duration = Duration::from_secs(2);
-/// Frames sent at once to catch up after a stall, at most.
-const MAX_CATCH_UP: u32 = 5;
 
 /// Runs one call's tunnel until stdin ends or SIGTERM.
 ///
@@ -70,9 +68,7 @@ where
                 _ => break,
             },
             Some((from, to, data)) = tunnel.udp_rx.recv() => {
-                if let Some(peer) = tunnel.peer.as_mut() {
-                    peer.receive(Instant::now(), from, to, &data);
-                }
+                tunnel.arrived(from, to, data, Instant::now());
             }
             Some(pcm) = recv_pcm(&mut tunnel.pcm_rx) => match pcm {
                 Pcm::Client(client) => tunnel.audio.client = Some(client),
@@ -105,6 +101,13 @@ async fn recv_pcm(rx: &mut Option<mpsc::Receiver<Pcm>>) -> Option<Pcm> {
     }
 }
 
+/// Sends `contents` from our socket bound to `source` (dropped if full: media is real-time).
+fn send_from(sockets: &[Arc<UdpSocket>], source: SocketAddr, to: SocketAddr, contents: &[u8]) {
+    if let Some(socket) = sockets.iter().find(|s| s.local_addr().ok() == Some(source)) {
+        let _ = socket.try_send_to(contents, to);
+    }
+}
+
 struct Out<W>(W);
 
 impl<W: AsyncWrite + Unpin> Out<W> {
@@ -121,17 +124,22 @@ struct Tunnel {
     sockets: Vec<Arc<UdpSocket>>,
     addrs: Vec<SocketAddr>,
     udp_rx: mpsc::Receiver<net::Arrived>,
+    /// The TURN allocation, when the config names a TURN server.
+    relay: Option<Relay>,
     pcm_rx: Option<mpsc::Receiver<Pcm>>,
     audio: Audio,
     video: Option<IvfWriter>,
     peer: Option<Peer>,
     events: Vec<FromTunnel>,
-    next_tick: Option<Instant>,
+    /// The 20 ms media clock: runs while connected.
+    clock: Pacer,
     next_counters: Instant,
     /// Counters last reported.
     reported: MediaCounters,
     /// Frames decoded to the audio sinks.
     decoded: u64,
+    /// Lost or late frames recovered or concealed.
+    concealed: u64,
     closed: bool,
 }
 
@@ -144,34 +152,75 @@ impl Tunnel {
             ),
             AudioBackend::Echo => (Audio::new(true)?, None),
         };
-        let (sockets, udp_rx) = net::bind_udp(&net::host_ips())
+        let (sockets, mut udp_rx) = net::bind_udp(&net::host_ips())
             .await
             .map_err(|e| format!("cannot bind UDP sockets: {e}"))?;
-        let addrs = sockets.iter().filter_map(|s| s.local_addr().ok()).collect();
+        let addrs: Vec<SocketAddr> = sockets.iter().filter_map(|s| s.local_addr().ok()).collect();
+        let relay = match turn::first_server(&config.ice_servers).await {
+            Some(server) => {
+                // The host socket that reaches the server: loopback for a server on loopback.
+                let socket = sockets
+                    .iter()
+                    .find(|s| {
+                        s.local_addr()
+                            .is_ok_and(|a| a.ip().is_loopback() == server.addr.ip().is_loopback())
+                    })
+                    .unwrap_or(&sockets[0]);
+                let local = socket
+                    .local_addr()
+                    .map_err(|e| format!("no local address: {e}"))?;
+                let within = if config.relay_only {
+                    turn::RELAY_ONLY_WITHIN
+                } else {
+                    turn::RELAY_TOO_WITHIN
+                };
+                match Relay::allocate(&server, local, socket, &mut udp_rx, within).await {
+                    Ok(relay) => Some(relay),
+                    Err(e) if config.relay_only => return Err(format!("relay-only: {e}")),
+                    Err(e) => {
+                        tracing::warn!("no relay candidate: {e}");
+                        None
+                    }
+                }
+            }
+            None if config.relay_only => {
+                return Err(
+                    "relay-only needs a TURN server: no `turn:` URL over UDP with \
+                            credentials among the ICE servers"
+                        .to_owned(),
+                );
+            }
+            None => None,
+        };
         Ok(Self {
             relay_only: config.relay_only,
             sockets,
             addrs,
             udp_rx,
+            relay,
             pcm_rx,
             audio,
             video: None,
             peer: None,
             events: Vec::new(),
-            next_tick: None,
+            clock: Pacer::default(),
             next_counters: Instant::now() + COUNTERS_EVERY,
             reported: MediaCounters::default(),
             decoded: 0,
+            concealed: 0,
             closed: false,
         })
     }
 
-    fn deadline(&self) -> Instant {
+    fn deadline(&mut self) -> Instant {
         let mut at = self.next_counters;
+        if let Some(relay) = self.relay.as_mut() {
+            at = at.min(relay.deadline(Instant::now()));
+        }
         if let Some(peer) = &self.peer {
             at = at.min(peer.deadline);
         }
-        if let Some(tick) = self.next_tick {
+        if let Some(tick) = self.clock.deadline() {
             at = at.min(tick);
         }
         at
@@ -180,6 +229,7 @@ impl Tunnel {
     fn counters(&self) -> MediaCounters {
         let mut counters = self.peer.as_ref().map(|p| p.counters).unwrap_or_default();
         counters.decoded = self.decoded;
+        counters.concealed = self.concealed;
         counters
     }
 
@@ -200,16 +250,17 @@ impl Tunnel {
         let now = Instant::now();
         match msg {
             ToTunnel::Prepare { role, media: _ } => {
-                if self.relay_only {
-                    return self.error(
-                        "relay-only (TURN) media is not supported by sotto-call-tunnel yet",
-                        true,
-                    );
-                }
                 if self.peer.is_some() {
                     return self.error("already prepared", false);
                 }
-                self.peer = Some(Peer::new(role.into(), &self.addrs, now));
+                // Relay-only offers the relay candidate alone: no address of this machine.
+                let hosts = if self.relay_only {
+                    &[][..]
+                } else {
+                    &self.addrs
+                };
+                let relayed = self.relay.as_ref().map(|r| (r.relayed, r.local));
+                self.peer = Some(Peer::new(role.into(), hosts, relayed, now));
             }
             ToTunnel::Hangup => self.close(),
             ToTunnel::PlayAudio { path, r#loop } => {
@@ -282,18 +333,18 @@ impl Tunnel {
         if now >= peer.deadline {
             peer.timeout(now);
         }
-        if let Some(mut at) = self.next_tick {
-            let mut sent = 0;
-            while at <= now && sent < MAX_CATCH_UP {
+        // Each 20 ms: one frame out (unless echoing: echo sends what it hears, as it
+        // hears it) and the peer's next frame played out.
+        for _ in 0..self.clock.due(now) {
+            if peer.can_send() && !self.audio.echo {
                 let frame = self.audio.next_frame();
                 peer.send_audio(frame, now);
-                at += PTIME;
-                sent += 1;
             }
-            if at <= now {
-                at = now + PTIME; // a long stall: skip ahead rather than burst
+            match self.audio.play_out() {
+                Played::Frame => self.decoded += 1,
+                Played::Concealed => self.concealed += 1,
+                Played::Nothing => {}
             }
-            self.next_tick = Some(at);
         }
     }
 
@@ -302,13 +353,11 @@ impl Tunnel {
     async fn flush<W: AsyncWrite + Unpin>(&mut self, out: &mut Out<W>) {
         let now = Instant::now();
         if let Some(peer) = self.peer.as_mut() {
-            for frame in std::mem::take(&mut peer.heard) {
-                if self.audio.heard(frame.as_deref()) {
-                    self.decoded += 1;
+            for (time, frame) in std::mem::take(&mut peer.heard) {
+                if self.audio.echo {
+                    peer.send_audio(frame.clone(), now);
                 }
-                if let (true, Some(frame)) = (self.audio.echo, frame) {
-                    peer.send_audio(frame, now);
-                }
+                self.audio.received(time, frame);
             }
             for (frame, time) in std::mem::take(&mut peer.seen) {
                 if let Some(video) = self.video.as_mut()
@@ -319,21 +368,28 @@ impl Tunnel {
                 }
             }
             for d in peer.transmit.drain(..) {
-                if let Some(socket) = self
-                    .sockets
-                    .iter()
-                    .find(|s| s.local_addr().ok() == Some(d.source))
-                {
-                    let _ = socket.try_send_to(&d.contents, d.destination);
-                }
+                let (source, destination, contents) = match self.relay.as_mut() {
+                    Some(relay) if d.source == relay.relayed => {
+                        match relay.send_to(d.destination, &d.contents, now) {
+                            Some(wrapped) => (relay.local, relay.server, wrapped),
+                            None => continue,
+                        }
+                    }
+                    _ => (d.source, d.destination, d.contents),
+                };
+                send_from(&self.sockets, source, destination, &contents);
             }
-            let sending = peer.can_send() && !self.audio.echo && !self.closed;
-            match (sending, self.next_tick) {
-                (true, None) => self.next_tick = Some(now),
-                (false, Some(_)) => self.next_tick = None,
-                _ => {}
+            if peer.is_connected() && !self.closed {
+                self.clock.start(now);
+            } else {
+                self.clock.stop();
             }
             self.events.append(&mut peer.events);
+        }
+        if let Some(relay) = self.relay.as_mut() {
+            for datagram in relay.transmit(now) {
+                send_from(&self.sockets, relay.local, relay.server, &datagram);
+            }
         }
         if now >= self.next_counters {
             self.next_counters = now + COUNTERS_EVERY;
@@ -345,6 +401,25 @@ impl Tunnel {
         }
         for event in std::mem::take(&mut self.events) {
             out.emit(&event).await;
+        }
+    }
+
+    /// A datagram arrived on one of our sockets: from the TURN server, it is unwrapped and
+    /// handed to str0m as arriving on the relayed address.
+    fn arrived(&mut self, from: SocketAddr, to: SocketAddr, data: Vec<u8>, now: Instant) {
+        match (self.relay.as_mut(), self.peer.as_mut()) {
+            // The server's own answers (refreshes, permissions) are handled with or without a
+            // peer connection.
+            (Some(relay), peer) if from == relay.server && to == relay.local => {
+                if let (Some((source, bytes)), Some(peer)) = (relay.receive(from, data, now), peer)
+                {
+                    peer.receive(now, source, relay.relayed, &bytes);
+                }
+            }
+            // Relay-only uses no address of this machine, even for what arrives there.
+            _ if self.relay_only => {}
+            (_, Some(peer)) => peer.receive(now, from, to, &data),
+            (_, None) => {}
         }
     }
 
@@ -360,9 +435,12 @@ impl Tunnel {
         if let Some(peer) = self.peer.as_mut() {
             peer.close();
         }
+        if let Some(relay) = self.relay.as_mut().filter(|_| !self.closed) {
+            relay.release(Instant::now()); // sent by the flush that follows
+        }
         self.audio.finish();
         self.finish_video();
         self.closed = true;
-        self.next_tick = None;
+        self.clock.stop();
     }
 }

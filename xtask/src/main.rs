@@ -5,11 +5,13 @@
 //! - `test`:  `lint`, then set up, build and run every test (unit, scenario, vectors, shim,
 //!   fuzz smoke, browsers)
 //! - `lint`:  `cargo fmt --check` and `cargo clippy -D warnings` (native and wasm32), as `test` does
+//! - `e2e`:   only the real-browser tests, as `test` runs them (the app built first)
 //! - `bench [crypto|relay|abuse|bundle|browser]`: benchmarks as ratios against baselines of the
 //!   same run; with no argument all of them, written to `BENCHMARKS.md`
 //! - `fuzz [seconds]`: every fuzz target for a bounded time
 
 mod bench;
+mod browser_tests;
 mod fuzz;
 mod setup;
 mod sh;
@@ -28,12 +30,15 @@ fn main() -> ExitCode {
         "run" => run(rest),
         "test" => test::all(rest),
         "lint" => test::checks(),
+        "e2e" => setup::all(setup::Need::Everything)
+            .and_then(|()| web::build())
+            .and_then(|()| browser_tests::run()),
         "bench" => bench::run(rest),
         "fuzz" => fuzz::run(rest),
         "build-web" => setup::all(setup::Need::WebBuild).and_then(|()| web::build()),
         _ => {
             eprintln!(
-                "usage: cargo xtask <setup|run|test|lint|bench [crypto|relay|abuse|bundle|browser]|fuzz [seconds]|build-web>"
+                "usage: cargo xtask <setup|run|test|lint|e2e|bench [crypto|relay|abuse|bundle|browser]|fuzz [seconds]|build-web>"
             );
             return ExitCode::from(2);
         }

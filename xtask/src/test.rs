@@ -24,19 +24,9 @@ pub(crate) fn all(_args: &[String]) -> Result<(), String> {
     // Unit, scenario, vector, snapshot, property and server tests; benches run once as tests.
     // CI=true makes insta fail on a missing snapshot instead of writing one.
     sh::run_cmd(sh::command("cargo", &["test", "--workspace", "--all-targets"]).env("CI", "true"))?;
-    // Real browsers, one test at a time (each runs two or three Chromiums with video).
-    sh::run(
-        "cargo",
-        &[
-            "test",
-            "-p",
-            "sotto-e2e",
-            "--tests",
-            "--",
-            "--ignored",
-            "--test-threads=1",
-        ],
-    )?;
+    // Real browsers, one test at a time (each runs two or three Chromiums with video); the
+    // browser ↔ native ones in a network namespace with only `lo`.
+    crate::browser_tests::run()?;
     // The browser bench, briefly, so that it keeps working (its figures: `cargo xtask bench`).
     sh::run(
         "cargo",

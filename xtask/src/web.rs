@@ -2,7 +2,7 @@
 //! reports the gzip sizes of the app and the frame worker.
 //!
 //! The browser tests need the app's test-only switches (a short ring, a wrong frame key), which
-//! release builds leave out: `cargo xtask test` and `cargo xtask build-web --test-switches`
+//! release builds leave out: `cargo xtask test`, `e2e` and `cargo xtask build-web --test-switches`
 //! build with the `test-switches` feature; `cargo xtask run` and a plain `build-web` do not.
 
 use std::io::Write as _;
@@ -35,7 +35,8 @@ pub(crate) fn build() -> Result<(), String> {
 /// Whether this xtask run builds the app for the browser tests.
 fn for_tests() -> bool {
     let args: Vec<String> = std::env::args().skip(1).collect();
-    args.first().is_some_and(|command| command == "test")
+    args.first()
+        .is_some_and(|command| command == "test" || command == "e2e")
         || args.iter().any(|a| a == "--test-switches")
 }
 

@@ -10,7 +10,7 @@ use sotto_shared::wire::signal::{EndReason, Media};
 use sotto_shared::wire::tunnel::ToTunnel;
 use tokio::sync::mpsc;
 
-use super::{CallView, Driver, Reply, Subscriber};
+use super::{CallView, Driver, Reply, Subscriber, media_files};
 use crate::rpc::{ConnId, Request, RpcError};
 use crate::tunnel;
 
@@ -84,20 +84,31 @@ impl Driver {
                 call_id,
                 path,
                 looped,
-            } => self.to_tunnel(
-                &call_id,
-                &ToTunnel::PlayAudio {
-                    path,
-                    r#loop: looped,
-                },
-            ),
-            Request::RecordAudio { call_id, path } => {
-                self.to_tunnel(&call_id, &ToTunnel::RecordAudio { path })
-            }
-            Request::RecordVideo { call_id, path } => {
-                self.to_tunnel(&call_id, &ToTunnel::RecordVideo { path })
-            }
+            } => self
+                .current_call(&call_id, None)
+                .and_then(|()| media_files::playable(&path))
+                .and_then(|()| {
+                    self.to_tunnel(
+                        &call_id,
+                        &ToTunnel::PlayAudio {
+                            path,
+                            r#loop: looped,
+                        },
+                    )
+                }),
+            Request::RecordAudio { call_id, path } => self
+                .current_call(&call_id, None)
+                .and_then(|()| media_files::creatable(&path))
+                .and_then(|()| self.to_tunnel(&call_id, &ToTunnel::RecordAudio { path })),
+            Request::RecordVideo { call_id, path } => self
+                .current_call(&call_id, None)
+                .and_then(|()| media_files::creatable(&path))
+                .and_then(|()| self.to_tunnel(&call_id, &ToTunnel::RecordVideo { path })),
             Request::SetEcho { call_id, on } => self.to_tunnel(&call_id, &ToTunnel::SetEcho { on }),
+            // Takes effect from the next call's tunnel.
+            Request::SetRelayOnly { on } => self
+                .command(Command::SetRelayOnly(on))
+                .map(|()| json!({"relayOnly": on})),
         };
         let _ = reply.send(result);
     }

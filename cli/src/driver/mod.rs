@@ -22,6 +22,7 @@ use sotto_shared::wire::signal::Media;
 use sotto_shared::{CallId, Millis};
 use tokio::sync::{mpsc, oneshot};
 
+mod media_files;
 mod methods;
 
 use crate::rpc::{ConnId, Request, RpcError};

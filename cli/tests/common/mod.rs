@@ -29,6 +29,11 @@ pub struct Shim {
 
 impl Shim {
     pub async fn start() -> Self {
+        Self::start_with(|_| {}).await
+    }
+
+    /// A shim whose config `adjust` changes first (TURN, limits).
+    pub async fn start_with(adjust: impl FnOnce(&mut sotto_shim::Config)) -> Self {
         let data = tempfile::tempdir().unwrap();
         let dist = tempfile::tempdir().unwrap();
         std::fs::write(
@@ -36,7 +41,8 @@ impl Shim {
             "<!doctype html><title>sotto</title>",
         )
         .unwrap();
-        let config = sotto_shim::Config::for_dirs(data.path().into(), dist.path().into());
+        let mut config = sotto_shim::Config::for_dirs(data.path().into(), dist.path().into());
+        adjust(&mut config);
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let origin = format!("http://{}", listener.local_addr().unwrap());
         let (stop, stopped) = oneshot::channel::<()>();
@@ -379,18 +385,7 @@ pub async fn talk_and_listen(path: &str, freq: f64, secs: f64) -> Vec<i16> {
 
 /// Asserts the last half second of `heard` is dominated by `want` Hz rather than `other` Hz.
 pub fn assert_hears(heard: &[i16], want: f64, other: f64, who: &str) {
-    assert!(
-        heard.len() > 24_000,
-        "{who} heard only {} samples",
-        heard.len()
-    );
-    let tail = &heard[heard.len() - 24_000..];
-    let (p_want, p_other) = (
-        sotto_call_tunnel::goertzel::power(tail, want),
-        sotto_call_tunnel::goertzel::power(tail, other),
-    );
-    assert!(
-        p_want > 1e5 && p_want > 50.0 * p_other,
-        "{who}: {want} Hz {p_want}, {other} Hz {p_other}"
-    );
+    if let Err(e) = sotto_call_tunnel::probe::hears_tone(heard, want, other) {
+        panic!("{who}: {e}");
+    }
 }

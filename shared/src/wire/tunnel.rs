@@ -185,6 +185,9 @@ pub struct MediaCounters {
     pub dropped_undecryptable: u64,
     /// Audio frames decoded and played out (or recorded).
     pub decoded: u64,
+    /// Audio frames lost or late, recovered from the next frame's FEC or concealed (PLC).
+    #[serde(default)]
+    pub concealed: u64,
 }
 
 /// Events, tunnel → daemon.
