@@ -358,7 +358,13 @@ impl Engine {
             Event::Notice(notice) => {
                 self.ui.borrow_mut().set_notice(notice.to_string());
             }
-            Event::SecurityCode { .. } | Event::ContactsChanged | Event::IceServers(_) => {}
+            Event::KioskRefused(why) => {
+                self.ui.borrow_mut().set_notice(why.to_string());
+            }
+            Event::SecurityCode { .. }
+            | Event::ContactsChanged
+            | Event::IceServers(_)
+            | Event::KioskChanged => {}
         }
     }
 
