@@ -38,6 +38,8 @@ pub struct Shim {
     pub addr: SocketAddr,
     _data: tempfile::TempDir,
     stop: Option<oneshot::Sender<()>>,
+    /// The server task, awaited by [`Shim::restart`].
+    task: Option<tokio::task::JoinHandle<()>>,
 }
 
 impl Shim {
@@ -56,15 +58,55 @@ impl Shim {
         adjust(&mut config);
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let addr = listener.local_addr().unwrap();
-        let (stop, stopped) = oneshot::channel::<()>();
-        tokio::spawn(sotto_shim::serve(config, listener, async move {
-            let _ = stopped.await;
-        }));
+        let (stop, task) = Self::serve(config, listener);
         Self {
             addr,
             _data: data,
             stop: Some(stop),
+            task: Some(task),
         }
+    }
+
+    fn serve(
+        config: sotto_shim::Config,
+        listener: tokio::net::TcpListener,
+    ) -> (oneshot::Sender<()>, tokio::task::JoinHandle<()>) {
+        let (stop, stopped) = oneshot::channel::<()>();
+        let task = tokio::spawn(async move {
+            let _ = sotto_shim::serve(config, listener, async move {
+                let _ = stopped.await;
+            })
+            .await;
+        });
+        (stop, task)
+    }
+
+    /// Stops the relay (closing every socket) and starts it again on the same address with
+    /// the same store, as a restart of the service does.
+    pub async fn restart(&mut self) {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+        if let Some(task) = self.task.take() {
+            let _ = tokio::time::timeout(Duration::from_secs(10), task).await;
+        }
+        let config = sotto_shim::Config::for_dirs(self._data.path().into(), root().join("dist"));
+        let deadline = Instant::now() + Duration::from_secs(10);
+        let listener = loop {
+            match tokio::net::TcpListener::bind(self.addr).await {
+                Ok(listener) => break listener,
+                Err(e) => {
+                    assert!(
+                        Instant::now() < deadline,
+                        "the relay's port stays taken: {e}"
+                    );
+                    tokio::time::sleep(Duration::from_millis(100)).await;
+                }
+            }
+        };
+        let (stop, task) = Self::serve(config, listener);
+        self.stop = Some(stop);
+        self.task = Some(task);
     }
 
     pub fn url(&self) -> String {
@@ -139,6 +181,11 @@ pub struct Person {
 
 impl Person {
     pub async fn launch(driver: &Driver, name: &str) -> Self {
+        Self::launch_with(driver, name, &[]).await
+    }
+
+    /// [`Person::launch`] with more Chromium switches (e.g. `--js-flags=--expose-gc`).
+    pub async fn launch_with(driver: &Driver, name: &str, extra_args: &[&str]) -> Self {
         let profile = tempfile::tempdir().unwrap();
         let args = [
             "--headless=new",
@@ -158,6 +205,7 @@ impl Person {
             "--window-size=1100,800",
         ]
         .iter()
+        .chain(extra_args)
         .map(|a| (*a).to_owned())
         .chain([format!("--user-data-dir={}", profile.path().display())])
         .collect::<Vec<_>>();

@@ -9,11 +9,14 @@
 //! core's state and [`view::UiLocal`].
 
 pub mod decrypt_watch;
+pub mod kiosk_view;
 pub mod run_loop;
 pub mod view;
 
 #[cfg(target_arch = "wasm32")]
 mod driver;
+#[cfg(target_arch = "wasm32")]
+mod kiosk_driver;
 #[cfg(target_arch = "wasm32")]
 mod rtc;
 
