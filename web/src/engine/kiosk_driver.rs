@@ -12,7 +12,7 @@ use sotto_shared::wire::signal::Media;
 
 use super::driver::Engine;
 use crate::browser::kiosk::KioskSession;
-use crate::browser::{dom, peer_count, storage};
+use crate::browser::{dom, peer_count, sound, storage};
 use crate::components::kiosk::PinKey;
 
 /// How often the kiosk's clock, countdown and heartbeat move on.
@@ -120,6 +120,13 @@ impl Engine {
     /// Starts or stops the kiosk's browser side to match the core's mode.
     pub(super) fn sync_kiosk_io(self: &Rc<Self>) {
         let on = self.client.borrow().as_ref().is_some_and(|c| c.is_kiosk());
+        let volume = self
+            .client
+            .borrow()
+            .as_ref()
+            .and_then(|c| c.profile().kiosk.as_ref().map(|k| k.ring_volume))
+            .filter(|_| on);
+        sound::set_ring_volume(volume.unwrap_or(100));
         let running = self.io.borrow().kiosk.is_some();
         if on == running {
             return;
