@@ -7,7 +7,7 @@
 
 use std::time::Duration;
 
-use serde_json::Value;
+use serde_json::{Value, json};
 use sotto_e2e::{Driver, Person, Shim, befriend, call, num};
 
 /// `--expose-gc`: the heap is measured after a forced collection.
@@ -108,7 +108,8 @@ async fn the_kiosk_answers_whom_it_trusts_rings_for_others_and_leaves_only_with_
     bob.sign_up(&shim, &[]).await;
     mallory.sign_up(&shim, &[]).await;
     befriend(&kiosk_person, &bob).await;
-    befriend(&kiosk_person, &mallory).await;
+    // Mallory invites: the kiosk's invitation panel still shows the link Bob used.
+    befriend(&mallory, &kiosk_person).await;
     set_up(&kiosk_person, &shim, &[("Bob", "video")], "ring").await;
     kiosk_person.wait_css("#kiosk-idle").await;
     assert!(
@@ -116,6 +117,13 @@ async fn the_kiosk_answers_whom_it_trusts_rings_for_others_and_leaves_only_with_
         "no text input anywhere in kiosk mode"
     );
     kiosk_person.screenshot("kiosk-idle.png").await;
+    // Headless Chromium may refuse both (no screen to keep awake, no gesture yet): reported,
+    // not asserted.
+    let awake = kiosk(&kiosk_person.debug().await)["awake"].clone();
+    let full_screen = kiosk_person
+        .js("return document.fullscreenElement !== null")
+        .await;
+    println!("wake lock held: {awake}; full screen: {full_screen}");
 
     // Bob is trusted: a visible countdown, then answered with no click, and media flows.
     call(&bob, &kiosk_person, true).await;
@@ -233,6 +241,7 @@ async fn js_heap(person: &Person) -> u64 {
 struct Sample {
     heap: u64,
     wasm: u64,
+    dom_nodes: u64,
     peer_connections: u64,
     peer_sessions: u64,
 }
@@ -242,8 +251,14 @@ async fn sample(kiosk_person: &Person) -> Sample {
     tokio::time::sleep(Duration::from_secs(2)).await;
     let heap = js_heap(kiosk_person).await;
     let state = kiosk_person.debug().await;
+    let dom_nodes = kiosk_person
+        .js("return document.getElementsByTagName('*').length")
+        .await
+        .as_u64()
+        .unwrap_or(0);
     Sample {
         heap,
+        dom_nodes,
         wasm: num(&state, &["kiosk", "wasm_memory"]),
         peer_connections: num(&state, &["kiosk", "peer_connections"]),
         peer_sessions: num(&state, &["kiosk", "peer_sessions"]),
@@ -285,7 +300,7 @@ async fn the_kiosk_stays_flat_over_fifty_calls_and_recovers_from_a_relay_restart
     assert_eq!(kiosk(&state)["name"], "Hall");
 
     let calls = 50;
-    let mut first = None;
+    let mut samples = Vec::new();
     let started = std::time::Instant::now();
     for n in 1..=calls {
         auto_answered_call(&kiosk_person, &bob).await;
@@ -299,13 +314,38 @@ async fn the_kiosk_stays_flat_over_fifty_calls_and_recovers_from_a_relay_restart
             .await;
         tokio::time::sleep(Duration::from_secs(2)).await;
         hang_up_and_wait_idle(&kiosk_person, &bob).await;
+        if [1, 10, 20, 30, 40, calls].contains(&n) {
+            samples.push((n, sample(&kiosk_person).await));
+        }
         if n == 1 {
-            first = Some(sample(&kiosk_person).await);
+            // Where does what the heap keeps come from? V8's sampling heap profiler keeps
+            // only what is still alive when it stops.
+            kiosk_person
+                .cdp(
+                    &driver,
+                    "HeapProfiler.startSampling",
+                    json!({"samplingInterval": 1024}),
+                )
+                .await;
         }
     }
-    let first = first.expect("the first call was measured");
-    let last = sample(&kiosk_person).await;
     let mib = |b: u64| b as f64 / 1024.0 / 1024.0;
+    println!("after call  JS heap (gc'd)  wasm memory  DOM nodes  peer connections/sessions");
+    for (n, s) in &samples {
+        println!(
+            "{n:>10}  {:>9.2} MiB  {:>7.2} MiB  {:>9}  {}/{}",
+            mib(s.heap),
+            mib(s.wasm),
+            s.dom_nodes,
+            s.peer_connections,
+            s.peer_sessions
+        );
+    }
+    let (first, last) = (samples[0].1, samples[samples.len() - 1].1);
+    let profile = kiosk_person
+        .cdp(&driver, "HeapProfiler.stopSampling", json!({}))
+        .await;
+    print_heap_sources(&profile["profile"]["head"]);
     println!(
         "kiosk after call 1 and after call {calls} ({:?} in all):",
         started.elapsed()
@@ -350,4 +390,46 @@ async fn the_kiosk_stays_flat_over_fifty_calls_and_recovers_from_a_relay_restart
 
     kiosk_person.close().await;
     bob.close().await;
+}
+
+/// Sums the sampled live bytes by where they were allocated: the app's own code (`app.js`,
+/// the wasm glue) against scripts with no URL (chromedriver's injected `call_function`, which
+/// the test's polling runs) and the browser itself, and prints the largest sites.
+fn print_heap_sources(head: &Value) {
+    fn walk(node: &Value, frames: &mut Vec<String>, sites: &mut Vec<(u64, String, bool)>) {
+        let frame = &node["callFrame"];
+        let url = frame["url"].as_str().unwrap_or_default();
+        let name = frame["functionName"].as_str().unwrap_or_default();
+        frames.push(format!(
+            "{}@{}:{}",
+            if name.is_empty() { "(anonymous)" } else { name },
+            url.rsplit('/').next().unwrap_or_default(),
+            frame["lineNumber"]
+        ));
+        let size = node["selfSize"].as_u64().unwrap_or(0);
+        if size > 0 {
+            let ours = frames
+                .iter()
+                .any(|f| f.contains("@app.js:") || f.contains("@app_bg.wasm:"));
+            let stack = frames.iter().rev().take(4).cloned().collect::<Vec<_>>();
+            sites.push((size, stack.join(" < "), ours));
+        }
+        for child in node["children"].as_array().into_iter().flatten() {
+            walk(child, frames, sites);
+        }
+        frames.pop();
+    }
+    let mut sites = Vec::new();
+    walk(head, &mut Vec::new(), &mut sites);
+    sites.sort_by_key(|s| std::cmp::Reverse(s.0));
+    let total: u64 = sites.iter().map(|s| s.0).sum();
+    let app: u64 = sites.iter().filter(|s| s.2).map(|s| s.0).sum();
+    println!(
+        "live JS allocations sampled from call 2 to the last: {:.1} KiB, of which {:.1} KiB with the app's code on the stack; largest sites:",
+        total as f64 / 1024.0,
+        app as f64 / 1024.0
+    );
+    for (size, stack, _) in sites.iter().take(5) {
+        println!("  {:>8.1} KiB  {stack}", *size as f64 / 1024.0);
+    }
 }

@@ -383,6 +383,47 @@ impl Person {
     pub async fn close(self) {
         let _ = self.client.clone().close().await;
     }
+
+    /// Runs a Chrome DevTools Protocol command through chromedriver's
+    /// `goog/cdp/execute` endpoint (fantoccini has no call for it) and returns its result.
+    pub async fn cdp(&self, driver: &Driver, cmd: &str, params: Value) -> Value {
+        use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
+        let session = self.client.session_id().await.unwrap().expect("a session");
+        let host = driver.url.trim_start_matches("http://");
+        let body = json!({ "cmd": cmd, "params": params }).to_string();
+        let mut stream = tokio::net::TcpStream::connect(host).await.unwrap();
+        let request = format!(
+            "POST /session/{session}/goog/cdp/execute HTTP/1.1\r\nHost: {host}\r\n\
+             Content-Type: application/json\r\nContent-Length: {}\r\n\r\n{body}",
+            body.len()
+        );
+        stream.write_all(request.as_bytes()).await.unwrap();
+        // chromedriver keeps the connection open: read the head, then Content-Length bytes.
+        let mut data = Vec::new();
+        let mut buf = vec![0u8; 1 << 16];
+        let body = loop {
+            let n = tokio::time::timeout(Duration::from_secs(60), stream.read(&mut buf))
+                .await
+                .expect("chromedriver answers")
+                .unwrap();
+            assert!(n > 0, "chromedriver closed the connection");
+            data.extend_from_slice(&buf[..n]);
+            let Some(end) = data.windows(4).position(|w| w == b"\r\n\r\n") else {
+                continue;
+            };
+            let head = String::from_utf8_lossy(&data[..end]).to_ascii_lowercase();
+            let length: usize = head
+                .lines()
+                .find_map(|l| l.strip_prefix("content-length:"))
+                .and_then(|l| l.trim().parse().ok())
+                .expect("a Content-Length");
+            if data.len() >= end + 4 + length {
+                break data[end + 4..end + 4 + length].to_vec();
+            }
+        };
+        let reply: Value = serde_json::from_slice(&body).expect("JSON from chromedriver");
+        reply["value"].clone()
+    }
 }
 
 impl Drop for Person {

@@ -174,6 +174,7 @@ impl Engine {
             k.peer_sessions = alive;
             k.wasm_memory = dom::wasm_memory_bytes();
             k.awake = awake;
+            k.js_handles = wasm_bindgen::externref_heap_live_count();
         }
         self.changed();
     }

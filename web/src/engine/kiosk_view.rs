@@ -29,6 +29,9 @@ pub struct KioskLocal {
     pub wasm_memory: u64,
     /// The screen is kept awake (the wake lock is held).
     pub awake: bool,
+    /// JS values the wasm side holds (wasm-bindgen's live externref slots): a handle kept per
+    /// call shows here.
+    pub js_handles: u32,
 }
 
 /// A contact tile on the idle screen: one tap calls.
@@ -114,6 +117,8 @@ pub struct KioskView {
     pub wasm_memory: u64,
     /// The screen is kept awake.
     pub awake: bool,
+    /// JS values the wasm side holds.
+    pub js_handles: u32,
 }
 
 /// The kiosk screens for the core's state and the person's.
@@ -183,6 +188,7 @@ pub fn kiosk_view<R: CryptoRng>(client: &Client<R>, ui: &KioskLocal) -> KioskVie
         peer_sessions: ui.peer_sessions,
         wasm_memory: ui.wasm_memory,
         awake: ui.awake,
+        js_handles: ui.js_handles,
     }
 }
 
