@@ -53,6 +53,9 @@ impl<R: CryptoRng> Client<R> {
                 };
                 self.phone_command(PhoneCommand::Start { peer, media })
             }
+            Command::SetKiosk(setup) => self.set_kiosk(setup),
+            Command::EnterKiosk => self.enter_kiosk(),
+            Command::LeaveKiosk { pin } => self.leave_kiosk(&pin),
             Command::Accept { media } => self.phone_command(PhoneCommand::Accept { media }),
             Command::Decline => self.phone_command(PhoneCommand::Decline),
             Command::Hangup => self.phone_command(PhoneCommand::Hangup),
@@ -104,6 +107,7 @@ impl<R: CryptoRng> Client<R> {
     fn phone_event(&mut self, event: PhoneEvent) {
         match event {
             PhoneEvent::State(info) => {
+                self.kiosk_on_call(&info);
                 if info.state != CallState::RingingIncoming {
                     self.release_held(info.call_id);
                 }

@@ -79,6 +79,9 @@ pub enum ClientError {
     /// The call machine refused.
     #[error(transparent)]
     Call(#[from] CallError),
+    /// A kiosk set-up or command was refused (also sent as [`Event::KioskRefused`]).
+    #[error(transparent)]
+    Kiosk(#[from] crate::kiosk::KioskError),
 }
 
 /// A relay connection as the core sees it.
@@ -125,6 +128,9 @@ pub struct Client<R> {
     pub(crate) counters: Counters,
     pub(crate) last_ended: Option<EndedCall>,
     pub(crate) security_code: Option<(CallId, String)>,
+    /// In kiosk mode: the ringing call that is answered by itself, and when.
+    pub(crate) countdown: Option<crate::kiosk_rules::Countdown>,
+    pub(crate) pin_tries: crate::kiosk_rules::PinTries,
 }
 
 impl<R: CryptoRng> Client<R> {
@@ -161,6 +167,8 @@ impl<R: CryptoRng> Client<R> {
             counters: Counters::default(),
             last_ended: None,
             security_code: None,
+            countdown: None,
+            pin_tries: crate::kiosk_rules::PinTries::default(),
         };
         let home = client.config.home.clone();
         client.ensure_connection(&home);
@@ -187,6 +195,7 @@ impl<R: CryptoRng> Client<R> {
             }
             Input::Timeout => {
                 self.expire_requests();
+                self.kiosk_timeout();
                 self.phone_input(PhoneInput::Timeout);
                 Ok(())
             }
@@ -199,10 +208,13 @@ impl<R: CryptoRng> Client<R> {
     pub fn poll_output(&mut self) -> Output {
         self.out.pop_front().unwrap_or_else(|| {
             let requests = self.pending.values().map(|p| p.deadline).min();
-            Output::Timeout(match (self.phone_deadline, requests) {
-                (Some(a), Some(b)) => Some(a.min(b)),
-                (a, b) => a.or(b),
-            })
+            let countdown = self.countdown.map(|c| c.at);
+            Output::Timeout(
+                [self.phone_deadline, requests, countdown]
+                    .into_iter()
+                    .flatten()
+                    .min(),
+            )
         })
     }
 

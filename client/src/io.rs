@@ -97,6 +97,16 @@ pub enum Command {
     Decline,
     /// End the call, whatever its state.
     Hangup,
+    /// Set up (or change) the kiosk: [`Event::KioskChanged`], or [`Event::KioskRefused`]
+    /// saying what to fix.
+    SetKiosk(crate::KioskSetup),
+    /// Enter kiosk mode: calls from the contacts it trusts are answered by themselves.
+    EnterKiosk,
+    /// Leave kiosk mode, with its PIN.
+    LeaveKiosk {
+        /// The PIN's digits.
+        pin: String,
+    },
     /// Tell the peer which sources are on.
     SetMedia {
         /// Microphone.
@@ -193,6 +203,10 @@ pub enum Event {
     IceServers(Vec<IceServer>),
     /// Something the user should read.
     Notice(Notice),
+    /// The kiosk's configuration or mode changed (see [`Profile::kiosk`](crate::Profile::kiosk)).
+    KioskChanged,
+    /// A kiosk set-up or command was refused, and why (a wrong PIN, a bad setting).
+    KioskRefused(crate::KioskError),
 }
 
 /// Messages for the user, in plain words (their text is in [`Notice`]'s `Display`).

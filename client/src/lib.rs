@@ -48,6 +48,8 @@ mod calls;
 mod client;
 mod handshake;
 mod io;
+mod kiosk;
+mod kiosk_rules;
 mod mailbox;
 mod profile;
 mod replay;
@@ -55,6 +57,11 @@ mod requests;
 
 pub use client::{Client, ClientConfig, ClientError, Counters, EndedCall};
 pub use io::{Command, Event, Input, Notice, Now, Output, RelayEvent};
+pub use kiosk::{
+    AutoAnswer, DEFAULT_COUNTDOWN_SECS, DEFAULT_RING_VOLUME, Kiosk, KioskError, KioskSetup,
+    MAX_COUNTDOWN_SECS, Others, PinHash,
+};
+pub use kiosk_rules::Countdown;
 pub use profile::{
     AcceptedRequest, Contact, MissedCall, OpenInvite, PROFILE_VERSION, Profile, ProfileError,
     Route, Settings, validate_name,

@@ -150,6 +150,9 @@ pub struct Profile {
     /// Missed calls (oldest first).
     #[serde(default)]
     pub missed: VecDeque<MissedCall>,
+    /// The kiosk's configuration, once set up (issue #12).
+    #[serde(default)]
+    pub kiosk: Option<crate::kiosk::Kiosk>,
 }
 
 impl std::fmt::Debug for Profile {
@@ -196,6 +199,7 @@ impl Profile {
             settings: Settings::default(),
             seen_calls: VecDeque::new(),
             missed: VecDeque::new(),
+            kiosk: None,
         })
     }
 

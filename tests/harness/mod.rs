@@ -43,6 +43,8 @@ pub struct Shim {
     pub addr: SocketAddr,
     _data: tempfile::TempDir,
     stop: Option<oneshot::Sender<()>>,
+    /// The server task, awaited by [`Shim::restart`].
+    task: Option<tokio::task::JoinHandle<()>>,
 }
 
 impl Shim {
@@ -61,15 +63,55 @@ impl Shim {
         adjust(&mut config);
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let addr = listener.local_addr().unwrap();
-        let (stop, stopped) = oneshot::channel::<()>();
-        tokio::spawn(sotto_shim::serve(config, listener, async move {
-            let _ = stopped.await;
-        }));
+        let (stop, task) = Self::serve(config, listener);
         Self {
             addr,
             _data: data,
             stop: Some(stop),
+            task: Some(task),
         }
+    }
+
+    fn serve(
+        config: sotto_shim::Config,
+        listener: tokio::net::TcpListener,
+    ) -> (oneshot::Sender<()>, tokio::task::JoinHandle<()>) {
+        let (stop, stopped) = oneshot::channel::<()>();
+        let task = tokio::spawn(async move {
+            let _ = sotto_shim::serve(config, listener, async move {
+                let _ = stopped.await;
+            })
+            .await;
+        });
+        (stop, task)
+    }
+
+    /// Stops the relay (closing every socket) and starts it again on the same address with
+    /// the same store, as a restart of the service does.
+    pub async fn restart(&mut self) {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+        if let Some(task) = self.task.take() {
+            let _ = tokio::time::timeout(Duration::from_secs(10), task).await;
+        }
+        let config = sotto_shim::Config::for_dirs(self._data.path().into(), root().join("dist"));
+        let deadline = Instant::now() + Duration::from_secs(10);
+        let listener = loop {
+            match tokio::net::TcpListener::bind(self.addr).await {
+                Ok(listener) => break listener,
+                Err(e) => {
+                    assert!(
+                        Instant::now() < deadline,
+                        "the relay's port stays taken: {e}"
+                    );
+                    tokio::time::sleep(Duration::from_millis(100)).await;
+                }
+            }
+        };
+        let (stop, task) = Self::serve(config, listener);
+        self.stop = Some(stop);
+        self.task = Some(task);
     }
 
     pub fn url(&self) -> String {
@@ -360,6 +402,47 @@ impl Person {
 
     pub async fn close(self) {
         let _ = self.client.clone().close().await;
+    }
+
+    /// Runs a Chrome DevTools Protocol command through chromedriver's
+    /// `goog/cdp/execute` endpoint (fantoccini has no call for it) and returns its result.
+    pub async fn cdp(&self, driver: &Driver, cmd: &str, params: Value) -> Value {
+        use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
+        let session = self.client.session_id().await.unwrap().expect("a session");
+        let host = driver.url.trim_start_matches("http://");
+        let body = json!({ "cmd": cmd, "params": params }).to_string();
+        let mut stream = tokio::net::TcpStream::connect(host).await.unwrap();
+        let request = format!(
+            "POST /session/{session}/goog/cdp/execute HTTP/1.1\r\nHost: {host}\r\n\
+             Content-Type: application/json\r\nContent-Length: {}\r\n\r\n{body}",
+            body.len()
+        );
+        stream.write_all(request.as_bytes()).await.unwrap();
+        // chromedriver keeps the connection open: read the head, then Content-Length bytes.
+        let mut data = Vec::new();
+        let mut buf = vec![0u8; 1 << 16];
+        let body = loop {
+            let n = tokio::time::timeout(Duration::from_secs(60), stream.read(&mut buf))
+                .await
+                .expect("chromedriver answers")
+                .unwrap();
+            assert!(n > 0, "chromedriver closed the connection");
+            data.extend_from_slice(&buf[..n]);
+            let Some(end) = data.windows(4).position(|w| w == b"\r\n\r\n") else {
+                continue;
+            };
+            let head = String::from_utf8_lossy(&data[..end]).to_ascii_lowercase();
+            let length: usize = head
+                .lines()
+                .find_map(|l| l.strip_prefix("content-length:"))
+                .and_then(|l| l.trim().parse().ok())
+                .expect("a Content-Length");
+            if data.len() >= end + 4 + length {
+                break data[end + 4..end + 4 + length].to_vec();
+            }
+        };
+        let reply: Value = serde_json::from_slice(&body).expect("JSON from chromedriver");
+        reply["value"].clone()
     }
 }
 

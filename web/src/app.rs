@@ -14,6 +14,8 @@ use crate::components::debug::DebugPanel;
 use crate::components::icons::{Icon, Svg};
 use crate::components::incoming::{IncomingBanner, OutgoingScreen};
 use crate::components::invite::{AcceptInvite, InvitePanel};
+use crate::components::kiosk::setup::{KioskSetupForm, SetupAction};
+use crate::components::kiosk::{KioskAction, KioskScreen};
 use crate::components::onboarding::Onboarding;
 use crate::engine::Engine;
 
@@ -114,6 +116,55 @@ pub fn app() -> Html {
         Callback::from(move |e: Event| engine.set_relay_only(dom::is_checked(&e)))
     };
     let call = view.call.clone();
+    let call_screen = |call: &crate::engine::CallView| {
+        html! {
+            <CallScreen call={call.clone()} local={engine.local_stream()} remote={engine.remote_camera()} screen={engine.remote_screen()}
+                stats={view.stats.clone()} devices={view.devices.clone()} can_pick_speaker={media::can_pick_speaker()}
+                on_action={on_action.clone()} />
+        }
+    };
+    if view.kiosk.active {
+        let on_kiosk = {
+            let engine = Rc::clone(&engine);
+            Callback::from(move |a: KioskAction| match a {
+                KioskAction::Call(id) => engine.kiosk_call(&id),
+                KioskAction::Accept(media) => engine.accept(media),
+                KioskAction::Decline => engine.decline(),
+                KioskAction::HangUp => engine.hang_up(),
+                KioskAction::LongPress => engine.open_pin_pad(),
+                KioskAction::Pin(key) => engine.pin_key(key),
+            })
+        };
+        let screen = call.as_ref().map(call_screen).unwrap_or_default();
+        return html! {
+            <KioskScreen kiosk={view.kiosk.clone()} call={call.clone()} call_screen={screen}
+                notice={view.notice.clone()} on_action={on_kiosk} />
+        };
+    }
+    let kiosk_setup = view.kiosk.setup.clone().map(|setup| {
+        let on_action = {
+            let engine = Rc::clone(&engine);
+            Callback::from(move |a: SetupAction| match a {
+                SetupAction::Save(setup) => engine.save_kiosk(setup),
+                SetupAction::Import(text) => engine.import_kiosk(&text),
+                SetupAction::Enter => engine.enter_kiosk(),
+                SetupAction::Close => engine.open_kiosk_setup(false),
+            })
+        };
+        let on_file = {
+            let engine = Rc::clone(&engine);
+            Callback::from(move |file: web_sys::File| {
+                let engine = Rc::clone(&engine);
+                wasm_bindgen_futures::spawn_local(async move {
+                    match dom::read_file(file).await {
+                        Ok(text) => engine.import_kiosk(&text),
+                        Err(e) => engine.notice(e),
+                    }
+                });
+            })
+        };
+        html! { <KioskSetupForm {setup} {on_action} {on_file} /> }
+    });
     let in_call = call.is_some();
     let full_screen_call = call.as_ref().is_some_and(|c| {
         !c.minimized
@@ -155,9 +206,7 @@ pub fn app() -> Html {
                 } else if call.state == CallState::RingingOutgoing {
                     <OutgoingScreen name={call.peer_name.clone()} media={call.media} on_cancel={e(|e| e.hang_up())} />
                 } else {
-                    <CallScreen call={call.clone()} local={engine.local_stream()} remote={engine.remote_camera()} screen={engine.remote_screen()}
-                        stats={view.stats.clone()} devices={view.devices.clone()} can_pick_speaker={media::can_pick_speaker()}
-                        on_action={on_action} />
+                    { call_screen(call) }
                 }
             }
             <main class="home">
@@ -167,6 +216,7 @@ pub fn app() -> Html {
                 if let Some(link) = &view.invite_link {
                     <InvitePanel link={link.clone()} on_copy={on_copy} on_close={e(|e| e.close_invite())} />
                 }
+                { kiosk_setup.unwrap_or_default() }
                 <h2>{ "Contacts" }</h2>
                 <ContactList contacts={view.contacts.clone()} {in_call} {on_call} {on_remove} />
                 if !view.missed.is_empty() {
@@ -189,6 +239,7 @@ pub fn app() -> Html {
                         { " Hide my IP address (send media only through the relay" }
                         { if view.has_turn { ")" } else { "; this relay has no TURN server, so calls would fail)" } }
                     </label>
+                    <button id="kiosk-setup-open" class="secondary" onclick={ { let engine = Rc::clone(&engine); Callback::from(move |_: MouseEvent| engine.open_kiosk_setup(true)) } }>{ "Kiosk mode…" }</button>
                     <button id="export-profile" class="secondary" onclick={e(|e| e.export_profile()).reform(|_: MouseEvent| ())}>{ "Export profile" }</button>
                 </details>
                 <DebugPanel counters={view.counters.clone()} stats={view.stats.clone()}

@@ -722,3 +722,48 @@ fn candidate(name: &str) -> IceCandidate {
 fn chance(rng: &mut ChaCha20Rng, p: f64) -> bool {
     p > 0.0 && ((rng.next_u64() >> 11) as f64 / (1u64 << 53) as f64) < p
 }
+
+// ---- kiosk (issue #12) ----
+
+impl World {
+    /// A world with a "Kiosk" and each of `people`, all its contacts.
+    pub fn kiosk_with(seed: u64, people: &[&str]) -> Self {
+        let mut w = Self::new(seed);
+        w.add("Kiosk", RELAY);
+        for person in people {
+            w.add(person, RELAY);
+            w.befriend("Kiosk", person);
+        }
+        w
+    }
+
+    /// `kiosk` sets up kiosk mode with PIN 2468, auto-answering `answered` (name, media),
+    /// the others `others`; then enters it.
+    pub fn set_up_kiosk(
+        &mut self,
+        kiosk: &str,
+        answered: &[(&str, Media)],
+        others: sotto_client::Others,
+    ) {
+        let auto_answer = answered
+            .iter()
+            .map(|(name, media)| sotto_client::AutoAnswer {
+                contact: self.contact_id(kiosk, name),
+                media: *media,
+            })
+            .collect();
+        let setup = sotto_client::KioskSetup {
+            auto_answer,
+            others,
+            pin: Some("2468".into()),
+            ..sotto_client::KioskSetup::default()
+        };
+        self.command(kiosk, Command::SetKiosk(setup));
+        self.command(kiosk, Command::EnterKiosk);
+        assert!(
+            self.client(kiosk).is_kiosk(),
+            "{:?}",
+            self.sim(kiosk).errors
+        );
+    }
+}

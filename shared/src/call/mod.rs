@@ -147,6 +147,9 @@ pub enum Command {
     },
     /// Decline the ringing call.
     Decline,
+    /// Refuse the ringing call as busy: the caller hears "busy" and it is a missed call here
+    /// (a kiosk that takes calls only from the contacts it trusts).
+    RefuseBusy,
     /// End the call, whatever its state.
     Hangup,
     /// Tell the peer which sources are on.

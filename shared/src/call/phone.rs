@@ -130,6 +130,7 @@ impl<R: CryptoRng> Phone<R> {
                 .as_mut()
                 .ok_or(CallError::NoCall)?
                 .decline(&mut self.out),
+            Command::RefuseBusy => self.refuse_busy(),
             Command::Hangup => {
                 self.call
                     .as_mut()
@@ -148,6 +149,28 @@ impl<R: CryptoRng> Phone<R> {
                 screen,
             ),
         }
+    }
+
+    /// Ends the ringing call as if we were in another one: the same `Busy` the caller hears
+    /// then, and the same missed call here.
+    fn refuse_busy(&mut self) -> Result<(), CallError> {
+        let call = self.call.as_mut().ok_or(CallError::NoCall)?;
+        if call.state != CallState::RingingIncoming {
+            return Err(CallError::Unexpected {
+                state: call.state,
+                got: "refuse_busy",
+            });
+        }
+        let busy = crate::wire::signal::EndReason::Busy;
+        call.end(&mut self.out, busy, Some(CallMsg::Busy));
+        let missed = Event::Missed {
+            call_id: call.id,
+            peer: call.peer.id.clone(),
+            media: call.media,
+            busy: true,
+        };
+        self.out.0.push_back(Output::Event(missed));
+        Ok(())
     }
 
     fn handle_signal(

@@ -197,7 +197,7 @@ pub fn is_checked(event: &web_sys::Event) -> bool {
         .is_some_and(|i| i.checked())
 }
 
-/// The value of the `<select>` or `<input>` an event came from.
+/// The value of the `<select>`, `<textarea>` or `<input>` an event came from.
 #[must_use]
 pub fn value_of(event: &web_sys::Event) -> String {
     let Some(target) = event.target() else {
@@ -205,6 +205,9 @@ pub fn value_of(event: &web_sys::Event) -> String {
     };
     if let Some(select) = target.dyn_ref::<web_sys::HtmlSelectElement>() {
         return select.value();
+    }
+    if let Some(text) = target.dyn_ref::<web_sys::HtmlTextAreaElement>() {
+        return text.value();
     }
     target
         .dyn_ref::<web_sys::HtmlInputElement>()
@@ -230,4 +233,16 @@ pub fn chosen_file(event: &web_sys::Event) -> Option<web_sys::File> {
         .ok()?
         .files()?
         .get(0)
+}
+
+/// The size of this app's wasm memory in bytes (it grows and never shrinks: growth over many
+/// calls is a leak).
+#[must_use]
+pub fn wasm_memory_bytes() -> u64 {
+    let memory = wasm_bindgen::memory();
+    Reflect::get(&memory, &"buffer".into())
+        .and_then(|b| Reflect::get(&b, &"byteLength".into()))
+        .ok()
+        .and_then(|n| n.as_f64())
+        .map_or(0, |n| n as u64)
 }

@@ -2,8 +2,10 @@
 //! handle with intent methods; the engine decides what to do.
 
 pub mod dom;
+pub mod kiosk;
 pub mod media;
 pub mod peer;
+pub mod peer_count;
 pub mod relay;
 pub mod sound;
 pub mod storage;

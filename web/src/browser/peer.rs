@@ -62,6 +62,12 @@ impl std::fmt::Debug for PeerSession {
     }
 }
 
+impl Drop for PeerSession {
+    fn drop(&mut self) {
+        super::peer_count::dropped();
+    }
+}
+
 impl PeerSession {
     /// Creates the connection. The callee makes the offer, so it creates the transceivers now;
     /// the caller gets them from the offer.
@@ -200,6 +206,7 @@ impl PeerSession {
             }
         }));
 
+        super::peer_count::opened();
         let session = Rc::new(Self {
             pc,
             worker,
@@ -443,6 +450,9 @@ impl PeerSession {
 
     /// Closes the connection.
     pub fn close(&self) {
+        if self.pc.signaling_state() != web_sys::RtcSignalingState::Closed {
+            super::peer_count::closed();
+        }
         let _ = self.audio.pause();
         self.audio.set_src_object(None);
         self.pc.close();

@@ -1,6 +1,6 @@
 //! Ringtone and ringback, synthesised with WebAudio (no audio files to ship).
 
-use std::cell::RefCell;
+use std::cell::{Cell, RefCell};
 
 use web_sys::{AudioContext, GainNode, OscillatorNode, OscillatorType};
 
@@ -21,6 +21,13 @@ struct Playing {
 
 thread_local! {
     static PLAYING: RefCell<Option<(Tone, Playing)>> = const { RefCell::new(None) };
+    /// The ring's loudness, 0 to 1 (a kiosk's setting; 1 elsewhere).
+    static RING_VOLUME: Cell<f32> = const { Cell::new(1.0) };
+}
+
+/// Sets the ring's volume in percent, for the rings that start from now on.
+pub fn set_ring_volume(percent: u8) {
+    RING_VOLUME.set(f32::from(percent.min(100)) / 100.0);
 }
 
 /// Plays a tone until [`stop`] (replacing any other).
@@ -42,6 +49,11 @@ pub fn play(tone: Tone) {
     let _ = osc.start();
     // Browsers may start the context suspended until a gesture; resume when allowed.
     let _ = ctx.resume();
+    let peak = if tone == Tone::Ring {
+        0.15 * RING_VOLUME.get()
+    } else {
+        0.15
+    };
     let (on_ms, period_ms) = if tone == Tone::Ring {
         (1000.0, 3000)
     } else {
@@ -50,7 +62,7 @@ pub fn play(tone: Tone) {
     let pulse = move |gain: &GainNode, ctx: &AudioContext| {
         let t = ctx.current_time();
         let g = gain.gain();
-        let _ = g.set_value_at_time(0.15, t);
+        let _ = g.set_value_at_time(peak, t);
         let _ = g.set_value_at_time(0.0, t + on_ms / 1000.0);
     };
     pulse(&gain, &ctx);

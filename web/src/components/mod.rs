@@ -9,6 +9,7 @@ pub mod debug;
 pub mod icons;
 pub mod incoming;
 pub mod invite;
+pub mod kiosk;
 pub mod onboarding;
 pub mod qr;
 pub mod video;

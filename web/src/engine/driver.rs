@@ -55,6 +55,8 @@ pub(super) struct Io {
     notice_timer: Option<(u64, Timeout)>,
     /// Takes the ended-call message for this call away.
     ended_timer: Option<(sotto_client::CallId, Timeout)>,
+    /// Kiosk mode's browser side, while it is on.
+    pub(super) kiosk: Option<super::kiosk_driver::KioskIo>,
 }
 
 /// The app's driver. Create one with [`Engine::start`].
@@ -110,6 +112,7 @@ impl Engine {
         let on_hash = dom::on_hash_change(move || {
             if let Some(engine) = weak.upgrade() {
                 engine.read_invite_from_url();
+                engine.read_kiosk_route();
             }
         });
         let weak = Rc::downgrade(&engine);
@@ -362,7 +365,11 @@ impl Engine {
             Event::Notice(notice) => {
                 self.ui.borrow_mut().set_notice(notice.to_string());
             }
+            Event::KioskRefused(why) => {
+                self.ui.borrow_mut().set_notice(why.to_string());
+            }
             Event::SecurityCode { .. } | Event::ContactsChanged | Event::IceServers(_) => {}
+            Event::KioskChanged => self.sync_kiosk_io(),
         }
     }
 
@@ -408,6 +415,8 @@ impl Engine {
         *self.client.borrow_mut() = Some(client);
         self.run();
         self.read_invite_from_url();
+        self.read_kiosk_route();
+        self.sync_kiosk_io();
     }
 
     /// Creates the profile on first visit.

@@ -9,6 +9,7 @@
 //! core's state and [`view::UiLocal`].
 
 pub mod decrypt_watch;
+pub mod kiosk_view;
 pub mod media_watch;
 pub mod remote_sdp;
 pub mod run_loop;
@@ -16,6 +17,8 @@ pub mod view;
 
 #[cfg(target_arch = "wasm32")]
 mod driver;
+#[cfg(target_arch = "wasm32")]
+mod kiosk_driver;
 #[cfg(target_arch = "wasm32")]
 mod rtc;
 #[cfg(target_arch = "wasm32")]

@@ -127,6 +127,8 @@ pub struct UiLocal {
     pub counters: Counters,
     /// This browser cannot encrypt frames: no calls.
     pub unsupported: bool,
+    /// The kiosk screens' part (issue #12).
+    pub kiosk: super::kiosk_view::KioskLocal,
 }
 
 /// A message for the user, numbered so the driver expires exactly the one it timed.
@@ -285,6 +287,8 @@ pub struct View {
     pub unsupported: bool,
     /// Envelopes that could not be opened (dropped by the core).
     pub rejected_envelopes: u64,
+    /// The kiosk screens (issue #12).
+    pub kiosk: super::kiosk_view::KioskView,
 }
 
 /// The screen for the core's state and the user's.
@@ -318,6 +322,7 @@ pub fn view<R: CryptoRng>(client: Option<&Client<R>>, ui: &UiLocal) -> View {
     view.relay_only = profile.settings.relay_only;
     view.has_turn = !client.ice_servers().is_empty();
     view.rejected_envelopes = client.counters().unopenable;
+    view.kiosk = super::kiosk_view::kiosk_view(client, &ui.kiosk);
     view.contacts = profile
         .contacts
         .iter()
