@@ -17,6 +17,11 @@ use sotto_e2e::{Driver, Person, Shim, num};
 mod coturn;
 use tokio::io::{AsyncBufReadExt as _, AsyncWriteExt as _, BufReader};
 
+// The browser bench's /proc readings, for the measurement at the end of this file.
+#[allow(dead_code, unreachable_pub)]
+#[path = "bench/cpu.rs"]
+mod cpu;
+
 const WAIT: Duration = Duration::from_secs(30);
 
 /// Chromium's extra switches here: host candidates on loopback (the native side's only
@@ -540,5 +545,80 @@ async fn a_relay_only_native_endpoint_calls_a_browser_through_the_shims_turn_ser
     media_flows(&alice, &mut bot, &connected).await;
     alice.click("#hangup").await;
     assert_eq!(bot.call_state("ENDED").await["reason"], "remote_hangup");
+    alice.close().await;
+}
+
+/// Not a check but a measurement (issue #13): what one audio call costs the native endpoint's
+/// tunnel against the Chromium tab on the other end of the same call, over 20 s with audio both
+/// ways (a tone into the tunnel's PCM socket, the fake microphone in the browser). `cargo xtask
+/// bench native` runs it in the loopback-only namespace and puts its table into BENCHMARKS.md
+/// (through `SOTTO_BENCH_OUT`); `cargo xtask test` skips it.
+#[tokio::test]
+#[ignore = "a measurement: run `cargo xtask bench native`"]
+async fn bench_one_audio_call_native_against_browser() {
+    const SECONDS: f64 = 20.0;
+    let (_shim, _driver, alice, mut bot) = browser_and_native().await;
+    alice.click(".contact[data-name='Bot'] .call-audio").await;
+    let ringing = bot.call_state("RINGING_INCOMING").await;
+    bot.result("acceptCall", json!({"callId": ringing["callId"]}))
+        .await;
+    let connected = bot.call_state("CONNECTED").await;
+    alice.wait_call_state("CONNECTED").await;
+    let device = connected["inputDeviceName"].as_str().unwrap().to_owned();
+    let measure = async {
+        tokio::time::sleep(Duration::from_secs(2)).await; // the tone starts flowing
+        let profile = alice.profile_dir();
+        let (pid, tunnel_from, _) = cpu::process_named("sotto-call-tunnel").unwrap();
+        let (tab_from, browser_from) = (
+            cpu::sample(profile).unwrap(),
+            cpu::browser_cpu(profile).unwrap(),
+        );
+        tokio::time::sleep(Duration::from_secs_f64(SECONDS)).await;
+        let (pid_after, tunnel_to, tunnel_rss) = cpu::process_named("sotto-call-tunnel").unwrap();
+        assert_eq!(pid, pid_after, "one tunnel throughout the call");
+        let (tab_rss, browser_rss) = cpu::browser_rss_kib(profile).unwrap();
+        (
+            (tunnel_to - tunnel_from, tunnel_rss),
+            ((cpu::sample(profile).unwrap() - tab_from).renderer, tab_rss),
+            (
+                cpu::browser_cpu(profile).unwrap() - browser_from,
+                browser_rss,
+            ),
+        )
+    };
+    let (heard, (tunnel, tab, browser)) = tokio::join!(
+        sotto_call_tunnel::probe::talk_and_listen(Path::new(&device), 440.0, SECONDS + 4.0),
+        measure
+    );
+    heard_the_fake_microphone(&heard.unwrap());
+    let state = alice.debug().await;
+    assert!(num(&state, &["counters", "decrypted"]) > 500, "{state}");
+    let percent = |cpu: f64| cpu / SECONDS * 100.0;
+    let mib = |kib: u64| kib as f64 / 1024.0;
+    let table = format!(
+        "### One audio call: the native endpoint against a Chromium tab\n\n\
+         The same call, {SECONDS:.0} s with Opus audio both ways, both ends encrypting every frame; \
+         CPU as a percentage of one core.\n\n\
+         | end | CPU | RSS MiB |\n|---|---:|---:|\n\
+         | `sotto-call-tunnel` (the native endpoint's media process) | {:.1}% | {:.1} |\n\
+         | Chromium tab (renderer process) | {:.1}% | {:.1} |\n\
+         | Chromium, all its processes | {:.1}% | {:.1} |\n\n\
+         Tunnel / tab: CPU {:.2}×, RSS {:.2}×.\n",
+        percent(tunnel.0),
+        mib(tunnel.1),
+        percent(tab.0),
+        mib(tab.1),
+        percent(browser.0),
+        mib(browser.1),
+        tunnel.0 / tab.0,
+        tunnel.1 as f64 / tab.1 as f64,
+    );
+    println!("{table}");
+    if let Some(out) = std::env::var_os("SOTTO_BENCH_OUT") {
+        std::fs::write(out, &table).unwrap();
+    }
+    bot.result("hangupCall", json!({"callId": ringing["callId"]}))
+        .await;
+    alice.wait_ended(WAIT).await;
     alice.close().await;
 }

@@ -33,12 +33,7 @@ const WORKER_THREAD: &str = "DedicatedWorker";
 pub(crate) fn sample(profile: &Path) -> Result<CpuSeconds, String> {
     let ticks = clock_ticks()?;
     let processes = processes();
-    let marker = format!("--user-data-dir={}", profile.display());
-    let browser = processes
-        .iter()
-        .find(|(_, p)| p.cmdline.contains(&marker) && !p.cmdline.contains("--type="))
-        .map(|(pid, _)| *pid)
-        .ok_or_else(|| format!("no browser with {marker}"))?;
+    let browser = browser_pid(&processes, profile)?;
     let mut total = CpuSeconds::default();
     let mut renderers = 0;
     for (&pid, process) in &processes {
@@ -57,6 +52,74 @@ pub(crate) fn sample(profile: &Path) -> Result<CpuSeconds, String> {
         return Err("the browser has no renderer process".into());
     }
     Ok(total)
+}
+
+/// One process's CPU seconds so far and resident memory (`VmRSS`), found by a string its
+/// command line contains (the newest such process). Used by the native-endpoint bench in
+/// `tests/browser_native.rs`, which includes this file.
+#[allow(dead_code)]
+pub(crate) fn process_named(cmdline_contains: &str) -> Result<(u32, f64, u64), String> {
+    let ticks = clock_ticks()?;
+    let (pid, process) = processes()
+        .into_iter()
+        .filter(|(_, p)| p.cmdline.contains(cmdline_contains))
+        .max_by_key(|(pid, _)| *pid)
+        .ok_or_else(|| format!("no process running {cmdline_contains}"))?;
+    Ok((pid, process.cpu_ticks as f64 / ticks, rss_kib(pid)))
+}
+
+/// Resident memory of the browser's renderer processes, and of all its processes, in KiB.
+#[allow(dead_code)]
+pub(crate) fn browser_rss_kib(profile: &Path) -> Result<(u64, u64), String> {
+    let processes = processes();
+    let browser = browser_pid(&processes, profile)?;
+    let (mut renderers, mut all) = (0, 0);
+    for (&pid, process) in &processes {
+        if descends(&processes, pid, browser) {
+            let rss = rss_kib(pid);
+            all += rss;
+            if process.cmdline.contains("--type=renderer") {
+                renderers += rss;
+            }
+        }
+    }
+    Ok((renderers, all))
+}
+
+/// CPU seconds of all the browser's processes so far.
+#[allow(dead_code)]
+pub(crate) fn browser_cpu(profile: &Path) -> Result<f64, String> {
+    let ticks = clock_ticks()?;
+    let processes = processes();
+    let browser = browser_pid(&processes, profile)?;
+    Ok(processes
+        .iter()
+        .filter(|(pid, _)| descends(&processes, **pid, browser))
+        .map(|(_, p)| p.cpu_ticks as f64 / ticks)
+        .sum())
+}
+
+fn rss_kib(pid: u32) -> u64 {
+    std::fs::read_to_string(format!("/proc/{pid}/status"))
+        .ok()
+        .and_then(|status| {
+            status
+                .lines()
+                .find(|l| l.starts_with("VmRSS:"))
+                .and_then(|l| l.split_whitespace().nth(1))
+                .and_then(|kb| kb.parse().ok())
+        })
+        .unwrap_or(0)
+}
+
+/// The browser process: the one whose command line names `profile` and no `--type=`.
+fn browser_pid(processes: &HashMap<u32, Process>, profile: &Path) -> Result<u32, String> {
+    let marker = format!("--user-data-dir={}", profile.display());
+    processes
+        .iter()
+        .find(|(_, p)| p.cmdline.contains(&marker) && !p.cmdline.contains("--type="))
+        .map(|(pid, _)| *pid)
+        .ok_or_else(|| format!("no browser with {marker}"))
 }
 
 struct Process {

@@ -14,9 +14,24 @@ use crate::sh;
 const LOOPBACK_ONLY: [&str; 1] = ["browser_native"];
 
 pub(crate) fn run() -> Result<(), String> {
+    // `bench_*` tests measure rather than check: `cargo xtask bench` runs them.
+    run_binaries(None, &["--skip", "bench_"])
+}
+
+/// Runs the `bench_*` tests of `binary` (measurements), as the tests run, with
+/// `SOTTO_BENCH_OUT` naming the file each writes its Markdown report to.
+pub(crate) fn run_benches(binary: &str, out: &std::path::Path) -> Result<(), String> {
+    run_binaries(Some((binary, out)), &["bench_", "--nocapture"])
+}
+
+fn run_binaries(only: Option<(&str, &std::path::Path)>, extra: &[&str]) -> Result<(), String> {
     // Built here, outside the namespace: cargo needs nothing from the network then, and the
-    // tests find the native binaries through SOTTO_NATIVE_BIN_DIR.
-    let native = artifacts(&["build", "-p", "sotto-cli", "-p", "sotto-call-tunnel"])?;
+    // tests find the native binaries through SOTTO_NATIVE_BIN_DIR. Measured in release.
+    let mut build = vec!["build", "-p", "sotto-cli", "-p", "sotto-call-tunnel"];
+    if only.is_some() {
+        build.push("--release");
+    }
+    let native = artifacts(&build)?;
     let native_dir = native
         .iter()
         .find(|(name, _)| name == "sotto-cli")
@@ -26,13 +41,17 @@ pub(crate) fn run() -> Result<(), String> {
     let tests = artifacts(&["test", "-p", "sotto-e2e", "--tests", "--no-run"])?;
     let isolation = namespace_command();
     for (name, exe) in &tests {
+        if only.is_some_and(|(binary, _)| binary != name) {
+            continue;
+        }
         let exe = exe.to_string_lossy();
-        let args = [exe.as_ref(), "--ignored", "--test-threads=1"];
+        let mut args = vec![exe.as_ref(), "--ignored", "--test-threads=1"];
+        args.extend_from_slice(extra);
         let mut cmd = match (&isolation, LOOPBACK_ONLY.contains(&name.as_str())) {
             (Ok(prefix), true) => {
                 let mut cmd = sh::command(prefix[0], &prefix[1..]);
                 cmd.args(["sh", "-c", "ip link set lo up && exec \"$@\"", "sh"])
-                    .args(args)
+                    .args(&args)
                     .env("SOTTO_E2E_LOOPBACK_ONLY", "1");
                 cmd
             }
@@ -44,6 +63,9 @@ pub(crate) fn run() -> Result<(), String> {
         };
         cmd.current_dir(sh::root().join("tests"))
             .env("SOTTO_NATIVE_BIN_DIR", &native_dir);
+        if let Some((_, out)) = only {
+            cmd.env("SOTTO_BENCH_OUT", out);
+        }
         sh::run_cmd(&mut cmd)?;
     }
     Ok(())

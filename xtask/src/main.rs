@@ -6,7 +6,7 @@
 //!   fuzz smoke, browsers)
 //! - `lint`:  `cargo fmt --check` and `cargo clippy -D warnings` (native and wasm32), as `test` does
 //! - `e2e`:   only the real-browser tests, as `test` runs them (the app built first)
-//! - `bench [crypto|relay|abuse|bundle|browser]`: benchmarks as ratios against baselines of the
+//! - `bench [crypto|relay|abuse|bundle|browser|native]`: benchmarks as ratios against baselines of the
 //!   same run; with no argument all of them, written to `BENCHMARKS.md`
 //! - `fuzz [seconds]`: every fuzz target for a bounded time
 
@@ -38,7 +38,7 @@ fn main() -> ExitCode {
         "build-web" => setup::all(setup::Need::WebBuild).and_then(|()| web::build()),
         _ => {
             eprintln!(
-                "usage: cargo xtask <setup|run|test|lint|e2e|bench [crypto|relay|abuse|bundle|browser]|fuzz [seconds]|build-web>"
+                "usage: cargo xtask <setup|run|test|lint|e2e|bench [crypto|relay|abuse|bundle|browser|native]|fuzz [seconds]|build-web>"
             );
             return ExitCode::from(2);
         }

@@ -9,7 +9,7 @@ mod machine;
 use crate::sh;
 
 /// The benches, in the order `all` runs them.
-const ALL: [&str; 5] = ["crypto", "relay", "abuse", "bundle", "browser"];
+const ALL: [&str; 6] = ["crypto", "relay", "abuse", "bundle", "browser", "native"];
 
 pub(crate) fn run(args: &[String]) -> Result<(), String> {
     let which = args.first().map_or("all", String::as_str);
@@ -49,7 +49,8 @@ fn one(bench: &str) -> Result<String, String> {
             "A good client's latency while the shim is attacked",
         ),
         "bundle" => bundle::run(),
-        _ => browser(),
+        "browser" => browser(),
+        _ => native(),
     }
 }
 
@@ -84,6 +85,21 @@ fn browser() -> Result<String, String> {
     let out = sh::run_captured(&release_bin("browser-bench"), &[])?;
     Ok(format!(
         "\n## In the browser (`browser-bench`, `cargo xtask bench browser`)\n\n{out}"
+    ))
+}
+
+/// The native endpoint's tunnel against a Chromium tab in the same audio call: a measuring test
+/// of `tests/browser_native.rs`, run as the browser tests run (in a loopback-only namespace).
+fn native() -> Result<String, String> {
+    crate::setup::all(crate::setup::Need::Everything)?;
+    crate::web::build()?;
+    let out = sh::target_dir().join("bench-native.md");
+    let _ = std::fs::remove_file(&out);
+    crate::browser_tests::run_benches("browser_native", &out)?;
+    let table = std::fs::read_to_string(&out)
+        .map_err(|e| format!("the native bench wrote no report ({}): {e}", out.display()))?;
+    Ok(format!(
+        "\n## The native endpoint (`cargo xtask bench native`)\n\n{table}"
     ))
 }
 
