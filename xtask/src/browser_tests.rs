@@ -111,6 +111,9 @@ fn artifacts(args: &[&str]) -> Result<Vec<(String, PathBuf)>, String> {
     Ok(String::from_utf8_lossy(&out.stdout)
         .lines()
         .filter_map(|line| serde_json::from_str::<Value>(line).ok())
+        // `cargo test --no-run` also reports the package's binaries (built for the tests to
+        // spawn); only test harnesses are run.
+        .filter(|msg| args[0] != "test" || msg["profile"]["test"] == true)
         .filter_map(|msg| {
             let exe = msg["executable"].as_str()?;
             let name = msg["target"]["name"].as_str()?;
