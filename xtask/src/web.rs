@@ -75,6 +75,10 @@ pub(crate) fn bundle_sizes(dist: &Path) -> Result<BundleSizes, String> {
     Ok(sizes)
 }
 
+/// Gzip size goals, KiB, for the app and the frame worker (wasm + js).
+pub(crate) const APP_GOAL_KIB: usize = 350;
+pub(crate) const WORKER_GOAL_KIB: usize = 80;
+
 pub(crate) fn kib(bytes: usize) -> f64 {
     bytes as f64 / 1024.0
 }
@@ -83,12 +87,12 @@ fn print_sizes(dist: &Path) -> Result<(), String> {
     let BundleSizes { app, worker } = bundle_sizes(dist)?;
     println!("bundle sizes (wasm + js):");
     println!(
-        "  app:    {:7.1} KiB, {:6.1} KiB gzip (goal ≤ 350)",
+        "  app:    {:7.1} KiB, {:6.1} KiB gzip (goal ≤ {APP_GOAL_KIB})",
         kib(app.0),
         kib(app.1)
     );
     println!(
-        "  worker: {:7.1} KiB, {:6.1} KiB gzip (goal ≤ 80)",
+        "  worker: {:7.1} KiB, {:6.1} KiB gzip (goal ≤ {WORKER_GOAL_KIB})",
         kib(worker.0),
         kib(worker.1)
     );

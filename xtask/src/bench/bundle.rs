@@ -4,7 +4,7 @@
 use std::fmt::Write as _;
 
 use crate::sh;
-use crate::web::{BundleSizes, bundle_sizes, kib};
+use crate::web::{APP_GOAL_KIB, BundleSizes, WORKER_GOAL_KIB, bundle_sizes, kib};
 
 pub(super) fn run() -> Result<String, String> {
     crate::setup::all(crate::setup::Need::WebBuild)?;
@@ -19,10 +19,10 @@ pub(super) fn run() -> Result<String, String> {
     for (name, goal, pick) in [
         (
             "app",
-            350,
+            APP_GOAL_KIB,
             (|s: &BundleSizes| s.app) as fn(&BundleSizes) -> (usize, usize),
         ),
-        ("frame worker", 80, |s: &BundleSizes| s.worker),
+        ("frame worker", WORKER_GOAL_KIB, |s: &BundleSizes| s.worker),
     ] {
         let (s, p) = (pick(&shipped), pick(&plain));
         let _ = writeln!(
