@@ -79,8 +79,9 @@ async fn run() -> Result<(), String> {
 
     print_transforms(&measured);
     print_cpu(&measured);
-    print_setup(&sotto, &baseline);
-    print_goals(&measured, &sotto, &baseline);
+    print_setup(&sotto.times, &baseline);
+    print_timeline(&sotto.timeline);
+    print_goals(&measured, &sotto.times, &baseline);
     Ok(())
 }
 
@@ -195,6 +196,21 @@ fn print_setup(sotto: &[f64], baseline: &[f64]) {
             quantile(times, 1.0).unwrap_or(f64::NAN),
         );
     }
+    println!();
+}
+
+/// Where the last sotto call's set-up time went: both pages' logs (WebRTC operations, relay
+/// sends and deliveries with the shim's stored time, ICE and call states), merged.
+fn print_timeline(timeline: &[(f64, &str, String)]) {
+    println!(
+        "Where the last sotto call's set-up went (both pages' `sottoLog`, ms after the accept):"
+    );
+    println!();
+    println!("```text");
+    for (at, who, line) in timeline {
+        println!("{at:>6.0}  {who:<6}  {line}");
+    }
+    println!("```");
     println!();
 }
 

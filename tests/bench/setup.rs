@@ -34,9 +34,17 @@ if (!window.benchHooked) {
 return true;
 "#;
 
+/// sotto's set-up times, and the last call's timeline.
+pub(crate) struct SottoSetup {
+    pub(crate) times: Vec<f64>,
+    /// Both pages' `sottoLog` lines from the accept to the later CONNECTED, merged in time
+    /// order as `(ms after the accept, who, line)`.
+    pub(crate) timeline: Vec<(f64, &'static str, String)>,
+}
+
 /// # Errors
 /// When a call fails to connect within 30 s.
-pub(crate) async fn sotto(driver: &Driver, calls: usize) -> Result<Vec<f64>, String> {
+pub(crate) async fn sotto(driver: &Driver, calls: usize) -> Result<SottoSetup, String> {
     let shim = Shim::start().await;
     let alice = Person::launch(driver, "Alice").await;
     let bob = Person::launch(driver, "Bob").await;
@@ -44,9 +52,11 @@ pub(crate) async fn sotto(driver: &Driver, calls: usize) -> Result<Vec<f64>, Str
     bob.sign_up(&shim, &[]).await;
     befriend(&alice, &bob).await;
     let mut times = Vec::with_capacity(calls);
+    let mut timeline = Vec::new();
     for _ in 0..calls {
         for p in [&alice, &bob] {
             p.js(HOOK).await;
+            p.js("window.sottoLog = []").await;
             p.js("window.connectedAt = null").await;
         }
         call(&alice, &bob, true).await;
@@ -54,7 +64,19 @@ pub(crate) async fn sotto(driver: &Driver, calls: usize) -> Result<Vec<f64>, Str
         let pressed = bob
             .js("const t = Date.now(); document.getElementById('accept-video').click(); return t")
             .await;
-        times.push(connected_after(&[&alice, &bob], &pressed).await?);
+        let took = connected_after(&[&alice, &bob], &pressed).await?;
+        times.push(took);
+        let pressed = pressed.as_f64().unwrap_or_default();
+        timeline.clear();
+        for (p, who) in [(&alice, "caller"), (&bob, "callee")] {
+            timeline.extend(
+                log_lines(p, pressed, took)
+                    .await
+                    .into_iter()
+                    .map(|(at, line)| (at, who, line)),
+            );
+        }
+        timeline.sort_by(|a, b| a.0.total_cmp(&b.0));
         alice.click("#hangup").await;
         for p in [&alice, &bob] {
             p.wait_until("the call to end", Duration::from_secs(15), |s| {
@@ -65,7 +87,23 @@ pub(crate) async fn sotto(driver: &Driver, calls: usize) -> Result<Vec<f64>, Str
     }
     alice.close().await;
     bob.close().await;
-    Ok(times)
+    Ok(SottoSetup { times, timeline })
+}
+
+/// `p`'s log lines (`"<ms since epoch> <text>"`) from `pressed` to `took` ms after it.
+async fn log_lines(p: &Person, pressed: f64, took: f64) -> Vec<(f64, String)> {
+    let log = p.js("return window.sottoLog || []").await;
+    log.as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(|line| {
+            let (at, text) = line.as_str()?.split_once(' ')?;
+            let at = at.parse::<f64>().ok()? - pressed;
+            (0.0..=took)
+                .contains(&at)
+                .then(|| (at, relative_store_time(text, pressed)))
+        })
+        .collect()
 }
 
 /// # Errors
@@ -115,4 +153,15 @@ async fn connected_after(people: &[&Person], pressed: &Value) -> Result<f64, Str
         }
     }
     Ok(latest - pressed)
+}
+
+/// The relay's "stored at <ms since epoch>" made relative to the accept, like the rest.
+fn relative_store_time(text: &str, pressed: f64) -> String {
+    match text.split_once("stored at ") {
+        Some((head, at)) => match at.parse::<f64>() {
+            Ok(at) => format!("{head}stored by the shim at {:.0}", at - pressed),
+            Err(_) => text.to_owned(),
+        },
+        None => text.to_owned(),
+    }
 }

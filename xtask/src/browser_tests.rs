@@ -24,21 +24,34 @@ pub(crate) fn run_benches(binary: &str, out: &std::path::Path) -> Result<(), Str
     run_binaries(Some((binary, out)), &["bench_", "--nocapture"])
 }
 
-fn run_binaries(only: Option<(&str, &std::path::Path)>, extra: &[&str]) -> Result<(), String> {
-    // Built here, outside the namespace: cargo needs nothing from the network then, and the
-    // tests find the native binaries through SOTTO_NATIVE_BIN_DIR. Measured in release.
+/// Builds what [`run_benches`] runs: the release native binaries and the test binaries.
+pub(crate) fn build_benches() -> Result<(), String> {
+    artifacts(&native_build(true))?;
+    artifacts(&TEST_BUILD).map(|_| ())
+}
+
+/// The native binaries the tests spawn; measured in release.
+fn native_build(release: bool) -> Vec<&'static str> {
     let mut build = vec!["build", "-p", "sotto-cli", "-p", "sotto-call-tunnel"];
-    if only.is_some() {
+    if release {
         build.push("--release");
     }
-    let native = artifacts(&build)?;
+    build
+}
+
+const TEST_BUILD: [&str; 5] = ["test", "-p", "sotto-e2e", "--tests", "--no-run"];
+
+fn run_binaries(only: Option<(&str, &std::path::Path)>, extra: &[&str]) -> Result<(), String> {
+    // Built here, outside the namespace: cargo needs nothing from the network then, and the
+    // tests find the native binaries through SOTTO_NATIVE_BIN_DIR.
+    let native = artifacts(&native_build(only.is_some()))?;
     let native_dir = native
         .iter()
         .find(|(name, _)| name == "sotto-cli")
         .and_then(|(_, exe)| exe.parent())
         .ok_or("cargo built no sotto-cli")?
         .to_path_buf();
-    let tests = artifacts(&["test", "-p", "sotto-e2e", "--tests", "--no-run"])?;
+    let tests = artifacts(&TEST_BUILD)?;
     let isolation = namespace_command();
     for (name, exe) in &tests {
         if only.is_some_and(|(binary, _)| binary != name) {

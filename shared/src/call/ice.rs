@@ -1,32 +1,27 @@
-//! Candidate batching (DESIGN §3): the offer or answer waits for its first candidates, then goes
-//! with them; later candidates go out at once after a quiet `candidate_batch`, otherwise at the
-//! end of that window, and a final batch says `done`.
+//! Candidate trickling (DESIGN §3, refined): the offer or answer goes out the moment it is ready,
+//! with the candidates gathered so far; each later burst of candidates follows in one message
+//! `candidate_batch` (10 ms) after its first candidate; the last message says `done`.
 //!
-//! How long the description waits: until gathering completes, or [`SETTLE`] after the first
-//! candidate, or `ice_wait` at most. It used to wait for completion (or `ice_wait`) alone, which
-//! in a browser came ~100–140 ms after the host candidates, a third of a loopback call's set-up
-//! (the browser bench, docs/DEVELOPING.md). Host candidates of every interface arrive together,
-//! so a short settle keeps them in the description; a STUN or TURN candidate, which needs a round
-//! trip, follows in its own batch at once instead of waiting out the window.
+//! DESIGN §3 had the description wait for gathering to complete (750 ms at most), then a 40 ms
+//! settle after the first candidate; both sat on the critical path of every call's set-up. The
+//! browser bench's timeline (docs/DEVELOPING.md) showed the callee's offer held 40 ms and the
+//! caller's answer 34 ms while the relay hop itself took 3 ms: a message is cheap, waiting is
+//! not. A candidate a few milliseconds behind its description travels in parallel with it (the
+//! peer's call inbox puts them in order), so nothing waits for anything. The short window only
+//! keeps the candidates a browser reports together (every interface's host candidates within a
+//! millisecond or two) in one message; a STUN or TURN candidate, a round trip later, gets its own.
 
 use crate::time::{Duration, Millis};
-
-/// How long the description waits after its first candidate for the others gathered with it.
-pub(crate) const SETTLE: Duration = Duration::ms(40);
 use crate::wire::signal::IceCandidate;
 
 #[derive(Debug, Default)]
 pub(crate) struct IceBatcher {
-    /// The local description waiting to be sent with the first candidates.
-    held_description: Option<String>,
-    /// Until when the description may wait.
-    description_deadline: Option<Millis>,
-    /// Whether the description of the current generation was sent.
+    /// Whether the description of the current generation was sent (candidates before it wait
+    /// to go with it).
     description_sent: bool,
     pending: Vec<IceCandidate>,
+    /// When the pending burst goes.
     batch_deadline: Option<Millis>,
-    /// When the last batch of later candidates went out.
-    last_batch: Option<Millis>,
     gathering_complete: bool,
     done_sent: bool,
 }
@@ -39,7 +34,7 @@ pub(crate) enum IceSend {
         sdp: String,
         candidates: Vec<IceCandidate>,
     },
-    /// A batch of later candidates.
+    /// A burst of later candidates.
     Candidates {
         candidates: Vec<IceCandidate>,
         done: bool,
@@ -47,98 +42,130 @@ pub(crate) enum IceSend {
 }
 
 impl IceBatcher {
-    /// A new local description (initial offer or answer): hold it for the first candidates.
-    pub(crate) fn hold_description(
-        &mut self,
-        now: Millis,
-        wait: Duration,
-        sdp: String,
-    ) -> Option<IceSend> {
-        self.held_description = Some(sdp);
-        let settle = if self.pending.is_empty() {
-            wait
-        } else {
-            SETTLE.min(wait)
-        };
-        self.description_deadline = Some(now + settle);
-        self.description_sent = false;
+    /// A new local description (initial offer or answer): it goes now, with the candidates
+    /// gathered so far.
+    pub(crate) fn description(&mut self, sdp: String) -> IceSend {
+        self.description_sent = true;
+        self.batch_deadline = None;
         if self.gathering_complete {
-            self.release_description()
-        } else {
-            None
+            self.done_sent = true;
+        }
+        IceSend::Description {
+            sdp,
+            candidates: std::mem::take(&mut self.pending),
         }
     }
 
-    /// A new ICE generation (restart): its description goes out at once, candidates follow.
+    /// A new ICE generation (restart): its description goes out by itself, candidates follow.
     pub(crate) fn restart(&mut self) {
         self.gathering_complete = false;
         self.done_sent = false;
         self.description_sent = true;
     }
 
+    /// A local candidate: it goes with the burst it belongs to, `batch` after the burst's first.
     pub(crate) fn candidate(&mut self, now: Millis, batch: Duration, candidate: IceCandidate) {
         self.pending.push(candidate);
         if self.description_sent {
-            // At once after a quiet window; otherwise when the window ends.
-            let at = self.last_batch.map_or(now, |last| (last + batch).max(now));
-            self.batch_deadline.get_or_insert(at);
-        } else if let Some(deadline) = self.description_deadline {
-            self.description_deadline = Some(deadline.min(now + SETTLE));
+            self.batch_deadline.get_or_insert(now + batch);
         }
     }
 
     pub(crate) fn gathering_complete(&mut self) -> Option<IceSend> {
         self.gathering_complete = true;
-        if self.held_description.is_some() {
-            return self.release_description();
+        if !self.description_sent || self.done_sent {
+            return None;
         }
-        if self.description_sent && !self.done_sent {
-            self.done_sent = true;
-            self.batch_deadline = None;
-            return Some(IceSend::Candidates {
-                candidates: std::mem::take(&mut self.pending),
-                done: true,
-            });
-        }
-        None
+        self.done_sent = true;
+        self.batch_deadline = None;
+        Some(IceSend::Candidates {
+            candidates: std::mem::take(&mut self.pending),
+            done: true,
+        })
     }
 
     pub(crate) fn deadline(&self) -> Option<Millis> {
-        match (self.description_deadline, self.batch_deadline) {
-            (Some(a), Some(b)) => Some(a.min(b)),
-            (a, b) => a.or(b),
+        self.batch_deadline
+    }
+
+    pub(crate) fn expire(&mut self, now: Millis) -> Option<IceSend> {
+        if self.batch_deadline.is_none_or(|d| d > now) {
+            return None;
+        }
+        self.batch_deadline = None;
+        (!self.pending.is_empty()).then(|| IceSend::Candidates {
+            candidates: std::mem::take(&mut self.pending),
+            done: false,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn candidate(n: u8) -> IceCandidate {
+        IceCandidate {
+            candidate: format!("candidate:{n} 1 udp 100 10.0.0.{n} 9 typ host"),
+            sdp_mid: Some("0".into()),
+            sdp_m_line_index: Some(0),
         }
     }
 
-    pub(crate) fn expire(&mut self, now: Millis, batch: Duration) -> Option<IceSend> {
-        if self.description_deadline.is_some_and(|d| d <= now) {
-            let send = self.release_description();
-            if !self.pending.is_empty() {
-                self.batch_deadline = Some(now + batch);
-            }
-            return send;
-        }
-        if self.batch_deadline.is_some_and(|d| d <= now) {
-            self.batch_deadline = None;
-            if !self.pending.is_empty() {
-                self.last_batch = Some(now);
-                return Some(IceSend::Candidates {
-                    candidates: std::mem::take(&mut self.pending),
-                    done: false,
-                });
-            }
-        }
-        None
+    const BATCH: Duration = Duration::ms(10);
+
+    #[test]
+    fn candidates_gathered_before_the_description_go_with_it() {
+        let mut ice = IceBatcher::default();
+        ice.candidate(Millis(0), BATCH, candidate(1));
+        assert_eq!(ice.deadline(), None, "nothing goes before the description");
+        let IceSend::Description { candidates, .. } = ice.description("sdp".into()) else {
+            unreachable!()
+        };
+        assert_eq!(candidates, [candidate(1)]);
+        assert_eq!(ice.deadline(), None);
     }
 
-    fn release_description(&mut self) -> Option<IceSend> {
-        let sdp = self.held_description.take()?;
-        self.description_deadline = None;
-        self.description_sent = true;
-        let candidates = std::mem::take(&mut self.pending);
-        if self.gathering_complete {
-            self.done_sent = true;
-        }
-        Some(IceSend::Description { sdp, candidates })
+    #[test]
+    fn a_burst_goes_in_one_message_its_window_after_its_first_candidate() {
+        let mut ice = IceBatcher::default();
+        let _ = ice.description("sdp".into());
+        ice.candidate(Millis(100), BATCH, candidate(1));
+        ice.candidate(Millis(101), BATCH, candidate(2));
+        assert_eq!(ice.deadline(), Some(Millis(110)));
+        assert_eq!(ice.expire(Millis(109)), None);
+        assert_eq!(
+            ice.expire(Millis(110)),
+            Some(IceSend::Candidates {
+                candidates: vec![candidate(1), candidate(2)],
+                done: false
+            })
+        );
+        // A later (STUN) candidate starts its own window.
+        ice.candidate(Millis(180), BATCH, candidate(3));
+        assert_eq!(ice.deadline(), Some(Millis(190)));
+        assert_eq!(
+            ice.gathering_complete(),
+            Some(IceSend::Candidates {
+                candidates: vec![candidate(3)],
+                done: true
+            }),
+            "completion flushes the burst at once, marked done"
+        );
+        assert_eq!(ice.deadline(), None);
+        assert_eq!(ice.gathering_complete(), None, "done is said once");
+    }
+
+    #[test]
+    fn no_empty_done_message_follows_a_description_made_after_completion() {
+        let mut ice = IceBatcher::default();
+        ice.candidate(Millis(0), BATCH, candidate(1));
+        assert_eq!(ice.gathering_complete(), None);
+        let _ = ice.description("sdp".into());
+        assert_eq!(
+            ice.gathering_complete(),
+            None,
+            "no empty done message after it"
+        );
     }
 }

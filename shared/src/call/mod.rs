@@ -70,9 +70,8 @@ pub struct PhoneConfig {
     pub ring_grace: Duration,
     /// From accepting (or receiving the offer) to CONNECTED.
     pub connect_timeout: Duration,
-    /// How long to gather candidates before sending an offer or answer.
-    pub ice_wait: Duration,
-    /// How often later candidates are sent.
+    /// How long a local candidate waits for the others gathered with it, to go in one
+    /// message (the offer or answer itself never waits: `call/ice.rs`).
     pub candidate_batch: Duration,
     /// ICE `disconnected` for this long triggers a restart.
     pub restart_after: Duration,
@@ -94,8 +93,7 @@ impl Default for PhoneConfig {
             max_incoming_lifetime: Duration::secs(120),
             ring_grace: Duration::secs(3),
             connect_timeout: Duration::secs(30),
-            ice_wait: Duration::ms(750),
-            candidate_batch: Duration::ms(500),
+            candidate_batch: Duration::ms(10),
             restart_after: Duration::secs(2),
             max_restarts: 3,
             restart_answer_timeout: Duration::secs(10),

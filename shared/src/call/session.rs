@@ -536,8 +536,8 @@ impl Session {
                     .ok_or_else(|| self.unexpected("local_description"))?;
                 match producing {
                     Producing::InitialOffer | Producing::InitialAnswer => {
-                        let send = self.ice.hold_description(now, config.ice_wait, sdp);
-                        self.ice_send(out, send);
+                        let send = self.ice.description(sdp);
+                        self.ice_send(out, Some(send));
                     }
                     Producing::RestartOffer => {
                         let generation = self.restarts.generation();
@@ -747,7 +747,7 @@ impl Session {
             // Errors here are stale or misplaced messages; the call is unaffected.
             let _ = self.handle_ordered(now, config, msg, out);
         }
-        let send = self.ice.expire(now, config.candidate_batch);
+        let send = self.ice.expire(now);
         self.ice_send(out, send);
     }
 }

@@ -44,6 +44,7 @@ impl RelaySocket {
     /// after the next `Connected`).
     pub fn send(&self, msg: &ClientMsg) {
         if self.open.get() {
+            trace_out(msg);
             let text = serde_json::to_string(msg).expect("plain data");
             let _ = self.outgoing.unbounded_send(text);
         }
@@ -100,7 +101,10 @@ async fn pump(
         select! {
             frame = ws.next().fuse() => match frame {
                 Some(Ok(Message::Text(text))) => match serde_json::from_str::<ServerMsg>(&text) {
-                    Ok(msg) => on_event(RelayEvent::Received(msg)),
+                    Ok(msg) => {
+                        trace_in(&msg);
+                        on_event(RelayEvent::Received(msg));
+                    }
                     Err(e) => web_sys::console::warn_1(
                         &format!("relay sent something unreadable: {e}").into(),
                     ),
@@ -121,5 +125,26 @@ async fn pump(
                 None => return true,
             },
         }
+    }
+}
+
+/// Stores and deliveries in the page's timestamped log (`sottoLog`), so a test or the browser
+/// bench can tell where a call's set-up time went: our send, the shim's stored time, the
+/// peer's delivery. Sizes and request ids only (payloads are sealed anyway); pings are left
+/// out so they do not push the rest out of the bounded log.
+fn trace_out(msg: &ClientMsg) {
+    if let ClientMsg::Send { id, payload, .. } = msg {
+        crate::browser::dom::log(&format!("relay send #{id} {} B", payload.0.len()));
+    }
+}
+
+fn trace_in(msg: &ServerMsg) {
+    match msg {
+        ServerMsg::Message { ts, payload, .. } => crate::browser::dom::log(&format!(
+            "relay message {} B stored at {ts}",
+            payload.0.len()
+        )),
+        ServerMsg::Ok { id } => crate::browser::dom::log(&format!("relay ok #{id}")),
+        _ => {}
     }
 }

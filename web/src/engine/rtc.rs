@@ -131,6 +131,15 @@ impl Engine {
     }
 
     fn rtc_event(self: &Rc<Self>, call_id: CallId, event: RtcEvent) {
+        let what = match &event {
+            RtcEvent::LocalDescription { .. } => Some("local description ready"),
+            RtcEvent::LocalCandidate(_) => Some("local candidate"),
+            RtcEvent::GatheringComplete => Some("gathering complete"),
+            _ => None,
+        };
+        if let Some(what) = what {
+            crate::browser::dom::log(what);
+        }
         self.push(Input::Rtc { call_id, event });
     }
 

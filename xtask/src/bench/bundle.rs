@@ -7,9 +7,8 @@ use crate::sh;
 use crate::web::{APP_GOAL_KIB, BundleSizes, WORKER_GOAL_KIB, bundle_sizes, kib};
 
 pub(super) fn run() -> Result<String, String> {
-    crate::setup::all(crate::setup::Need::WebBuild)?;
     let plain = without_wasm_opt()?;
-    crate::web::build()?;
+    super::web_app()?;
     let shipped = bundle_sizes(&sh::root().join("dist"))?;
     let mut out = String::from(
         "\n## Web bundle (`cargo xtask bench bundle`): wasm + js\n\n\
@@ -46,11 +45,8 @@ fn without_wasm_opt() -> Result<BundleSizes, String> {
     let index =
         std::fs::read_to_string(root.join("index.html")).map_err(|e| format!("index.html: {e}"))?;
     let plain_index = root.join("index.no-wasm-opt.html");
-    std::fs::write(
-        &plain_index,
-        index.replace("data-wasm-opt=\"z\"", "data-wasm-opt=\"0\""),
-    )
-    .map_err(|e| format!("{}: {e}", plain_index.display()))?;
+    std::fs::write(&plain_index, wasm_opt_off(&index))
+        .map_err(|e| format!("{}: {e}", plain_index.display()))?;
     let dist = sh::target_dir().join("dist-no-wasm-opt");
     let built = sh::run(
         "trunk",
@@ -66,4 +62,32 @@ fn without_wasm_opt() -> Result<BundleSizes, String> {
     let _ = std::fs::remove_file(&plain_index);
     built?;
     bundle_sizes(&dist)
+}
+
+/// `index` with every `data-wasm-opt="…"` (the app's `z`, the worker's `3`) set to `0`.
+fn wasm_opt_off(index: &str) -> String {
+    const ATTR: &str = "data-wasm-opt=\"";
+    let mut out = String::with_capacity(index.len());
+    let mut rest = index;
+    while let Some(at) = rest.find(ATTR) {
+        let value_start = at + ATTR.len();
+        out.push_str(&rest[..value_start]);
+        out.push('0');
+        rest = &rest[value_start..];
+        rest = &rest[rest.find('"').unwrap_or(0)..];
+    }
+    out.push_str(rest);
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn every_wasm_opt_level_is_turned_off() {
+        let index = r#"<link data-bin="app" data-wasm-opt="z" /><link data-wasm-opt="3" />"#;
+        assert_eq!(
+            super::wasm_opt_off(index),
+            r#"<link data-bin="app" data-wasm-opt="0" /><link data-wasm-opt="0" />"#
+        );
+    }
 }
