@@ -62,7 +62,7 @@ async fn log_since(person: &Person, since_ms: f64) -> Value {
 async fn assert_media_grows(people: &[&Person]) {
     const MEDIA_RESUMES: Duration = Duration::from_secs(8);
     let before: Vec<u64> = frames_of(people).await;
-    let started = std::time::Instant::now();
+    let started = Instant::now();
     loop {
         tokio::time::sleep(Duration::from_millis(250)).await;
         let after: Vec<u64> = frames_of(people).await;

@@ -270,6 +270,52 @@ fn print_goals(measured: &[Measured], sotto: &[f64], baseline: &[f64]) {
         worst(floor)
     );
     println!();
+    print_gaps(ours, pass, floor, p, w, setup_ratio);
+}
+
+/// What stands between each unmet goal and its anchor, from this run's figures.
+fn print_gaps(
+    ours: &Measured,
+    pass: &Measured,
+    floor: &Measured,
+    vs_pass: f64,
+    vs_js: f64,
+    setup_ratio: f64,
+) {
+    let key = "encrypt:video";
+    let (ours_us, pass_us, floor_us) = (
+        spread(ours, key).p50,
+        spread(pass, key).p50,
+        spread(floor, key).p50,
+    );
+    if vs_pass > 1.25 {
+        println!(
+            "- **≤ 1.25× pass-through**: the copy-only floor alone is {:.2}× pass-through \
+             (video encrypt p50 {floor_us:.0} vs {pass_us:.0} µs): reading and setting a frame's \
+             data costs more than the goal allows, so no transform that rewrites frames can meet \
+             it in this browser.",
+            floor_us / pass_us
+        );
+    }
+    if vs_js > 0.7 {
+        println!(
+            "- **≤ 0.7× WebCrypto**: sotto spends {:.0} µs per video frame over the copy-only \
+             floor, which is the cipher in wasm (ChaCha20-Poly1305 without SIMD: RustCrypto's \
+             `chacha20` has no wasm SIMD backend). A 4-block SIMD ChaCha20 keystream is what \
+             would close it.",
+            ours_us - floor_us
+        );
+    }
+    if setup_ratio > 1.3 {
+        println!(
+            "- **set-up ≤ 1.3× the baseline**: the timeline above shows the relay hops taking a \
+             few ms; the rest is the browsers' own work on sotto's four transceivers with script \
+             transforms (applying the offer and securing them, making each description), \
+             against the baseline's two plain tracks. Fewer transceivers until a screen is \
+             shared, and the caller preparing its peer connection while it rings, would close it."
+        );
+    }
+    println!();
 }
 
 fn label(variant: &str) -> &'static str {
