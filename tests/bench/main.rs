@@ -300,19 +300,23 @@ fn print_gaps(
     if vs_js > 0.7 {
         println!(
             "- **≤ 0.7× WebCrypto**: sotto spends {:.0} µs per video frame over the copy-only \
-             floor, which is the cipher in wasm (ChaCha20-Poly1305 without SIMD: RustCrypto's \
-             `chacha20` has no wasm SIMD backend). A 4-block SIMD ChaCha20 keystream is what \
-             would close it.",
+             floor. The cipher itself is about 20 µs of that for a frame of this size (the \
+             worker's wasm timed apart in V8, docs/DEVELOPING.md); the rest is, most likely, \
+             frames waiting for each other in the worker's one thread, which all eight \
+             transforms share. ChaCha20-Poly1305 runs without SIMD (RustCrypto's `chacha20` has \
+             no wasm SIMD backend); a 4-block SIMD keystream is what would shorten both.",
             ours_us - floor_us
         );
     }
     if setup_ratio > 1.3 {
         println!(
-            "- **set-up ≤ 1.3× the baseline**: the timeline above shows the relay hops taking a \
-             few ms; the rest is the browsers' own work on sotto's four transceivers with script \
+            "- **set-up ≤ 1.3× the baseline**: the timeline above shows where the time goes. \
+             In the runs studied (docs/DEVELOPING.md) a relay hop took 3 to 9 ms; most of the \
+             rest was the browsers' own work on sotto's four transceivers with script \
              transforms (applying the offer and securing them, making each description), \
              against the baseline's two plain tracks. Fewer transceivers until a screen is \
-             shared, and the caller preparing its peer connection while it rings, would close it."
+             shared, and the caller preparing its peer connection while it rings, would close \
+             most of it."
         );
     }
     println!();
