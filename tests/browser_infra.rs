@@ -25,32 +25,21 @@ fn wall_ms() -> f64 {
 /// When `person`'s app logged a line containing `needle` at or after `since_ms` (wall time;
 /// the app stamps `sottoLog` with `Date.now()`, the same clock).
 async fn logged_at(person: &Person, needle: &str, since_ms: f64) -> Option<f64> {
-    let log = person.js("return window.sottoLog || []").await;
-    log.as_array()?
-        .iter()
-        .filter_map(Value::as_str)
-        .find_map(|line| {
-            let (at, text) = line.split_once(' ')?;
-            let at: f64 = at.parse().ok()?;
-            (at >= since_ms && text.contains(needle)).then_some(at)
-        })
+    person
+        .log()
+        .await
+        .into_iter()
+        .find_map(|(at, text)| (at >= since_ms && text.contains(needle)).then_some(at))
 }
 
 /// `person`'s log lines from `since_ms` on, with times in ms from then.
 async fn log_since(person: &Person, since_ms: f64) -> Value {
-    let log = person.js("return window.sottoLog || []").await;
-    let lines: Vec<String> = log
-        .as_array()
-        .map(Vec::as_slice)
-        .unwrap_or_default()
-        .iter()
-        .filter_map(Value::as_str)
-        .filter_map(|line| {
-            let (at, text) = line.split_once(' ')?;
-            let at: f64 = at.parse().ok()?;
-            (at >= since_ms && !text.starts_with("set_track"))
-                .then(|| format!("{:.0} {text}", at - since_ms))
-        })
+    let lines: Vec<String> = person
+        .log()
+        .await
+        .into_iter()
+        .filter(|(at, text)| *at >= since_ms && !text.starts_with("set_track"))
+        .map(|(at, text)| format!("{:.0} {text}", at - since_ms))
         .collect();
     Value::from(lines)
 }
@@ -193,13 +182,10 @@ async fn relay_only_calls_go_through_coturn_and_signal_no_host_address() {
             "{}: {state}",
             p.name
         );
-        let log = p.js("return window.sottoLog || []").await;
+        let log = p.log().await;
         let types: Vec<&str> = log
-            .as_array()
-            .unwrap()
             .iter()
-            .filter_map(Value::as_str)
-            .filter_map(|l| l.split_once(' ').map(|(_, t)| t))
+            .map(|(_, t)| t.as_str())
             .filter(|t| t.starts_with("local candidate typ "))
             .collect();
         assert!(

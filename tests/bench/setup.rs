@@ -90,19 +90,14 @@ pub(crate) async fn sotto(driver: &Driver, calls: usize) -> Result<SottoSetup, S
     Ok(SottoSetup { times, timeline })
 }
 
-/// `p`'s log lines (`"<ms since epoch> <text>"`) from `pressed` to `took` ms after it.
+/// `p`'s log lines from `pressed` to `took` ms after it, timed from `pressed`.
 async fn log_lines(p: &Person, pressed: f64, took: f64) -> Vec<(f64, String)> {
-    let log = p.js("return window.sottoLog || []").await;
-    log.as_array()
+    p.log()
+        .await
         .into_iter()
-        .flatten()
-        .filter_map(|line| {
-            let (at, text) = line.as_str()?.split_once(' ')?;
-            let at = at.parse::<f64>().ok()? - pressed;
-            (0.0..=took)
-                .contains(&at)
-                .then(|| (at, relative_store_time(text, pressed)))
-        })
+        .map(|(at, text)| (at - pressed, text))
+        .filter(|(at, _)| (0.0..=took).contains(at))
+        .map(|(at, text)| (at, relative_store_time(&text, pressed)))
         .collect()
 }
 

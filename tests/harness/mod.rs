@@ -281,6 +281,20 @@ impl Person {
             .unwrap_or_else(|e| panic!("{}: script failed: {e}", self.name))
     }
 
+    /// The app's log (`window.sottoLog`, the last 200 lines) as `(wall ms, text)`: the app
+    /// stamps each line with `Date.now()`, the clock the tests and other pages share.
+    pub async fn log(&self) -> Vec<(f64, String)> {
+        let log = self.js("return window.sottoLog || []").await;
+        log.as_array()
+            .into_iter()
+            .flatten()
+            .filter_map(|line| {
+                let (at, text) = line.as_str()?.split_once(' ')?;
+                Some((at.parse().ok()?, text.to_owned()))
+            })
+            .collect()
+    }
+
     /// The app's published state.
     pub async fn debug(&self) -> Value {
         let text = self.js("return window.sottoDebug || '{}'").await;

@@ -131,14 +131,13 @@ impl Engine {
     }
 
     fn rtc_event(self: &Rc<Self>, call_id: CallId, event: RtcEvent) {
-        let what = match &event {
-            RtcEvent::LocalDescription { .. } => Some("local description ready"),
-            RtcEvent::LocalCandidate(_) => Some("local candidate"),
-            RtcEvent::GatheringComplete => Some("gathering complete"),
-            _ => None,
-        };
-        if let Some(what) = what {
-            crate::browser::dom::log(what);
+        // For set-up timelines (the browser bench); `peer.rs` logs each local candidate.
+        match &event {
+            RtcEvent::LocalDescription { .. } => {
+                crate::browser::dom::log("local description ready")
+            }
+            RtcEvent::GatheringComplete => crate::browser::dom::log("gathering complete"),
+            _ => {}
         }
         self.push(Input::Rtc { call_id, event });
     }

@@ -7,8 +7,8 @@ use crate::sh;
 use crate::web::{APP_GOAL_KIB, BundleSizes, WORKER_GOAL_KIB, bundle_sizes, kib};
 
 pub(super) fn run() -> Result<String, String> {
+    // `dist` is the shipped build, made by `bench::build` before any bench measures.
     let plain = without_wasm_opt()?;
-    super::web_app()?;
     let shipped = bundle_sizes(&sh::root().join("dist"))?;
     let mut out = String::from(
         "\n## Web bundle (`cargo xtask bench bundle`): wasm + js\n\n\

@@ -110,7 +110,7 @@ fn measure(bench: &str) -> Result<String, String> {
 }
 
 /// The web app, built once per run: trunk re-runs wasm-opt on every build (about a minute).
-pub(super) fn web_app() -> Result<(), String> {
+fn web_app() -> Result<(), String> {
     static BUILT: std::sync::OnceLock<()> = std::sync::OnceLock::new();
     if BUILT.get().is_none() {
         crate::web::build()?;
